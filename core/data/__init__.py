@@ -1,0 +1,1 @@
+"""Datasets: summaries, preprocessing presets and the bundled sample data."""

@@ -1,0 +1,1 @@
+"""Gene regulatory network inference, edge tables and scoring."""

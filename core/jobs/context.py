@@ -1,0 +1,87 @@
+"""RunContext: what a model's training function receives to report progress, log and save files.
+
+Every trainable method in ``core`` takes a ``ctx: RunContext`` and calls ``ctx.progress(epoch, n_epochs,
+loss=...)`` once per epoch. Outside a run directory (notebook, CLI without a run dir) the context only keeps
+the history in memory, so the same model code runs everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import NonFiniteLossError
+from .atomic import write_text_atomic
+
+
+@dataclass
+class RunContext:
+    run_dir: Path | None = None
+    seed: int = 0
+    device: str = "auto"
+    tfs: list[str] | None = None
+    on_progress: Callable[[dict], None] | None = None
+    verbose: bool = False
+    history: list[dict] = field(default_factory=list)
+    _t0: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        if self.run_dir is not None:
+            self.run_dir = Path(self.run_dir)
+            self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+
+    # ---- files -------------------------------------------------------------------------------
+    @property
+    def checkpoint_dir(self) -> Path:
+        if self.run_dir is None:
+            raise RuntimeError("this RunContext has no run directory")
+        return self.run_dir / "checkpoints"
+
+    def artifact(self, name: str) -> Path | None:
+        """Path of an artifact file inside the run directory (None when there is no run directory)."""
+        return None if self.run_dir is None else self.run_dir / name
+
+    # ---- reporting ---------------------------------------------------------------------------
+    def log(self, message: str) -> None:
+        line = f"[{time.strftime('%H:%M:%S')}] {message}"
+        if self.run_dir is not None:
+            with open(self.run_dir / "log.txt", "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+        if self.verbose:
+            print(line, flush=True)
+
+    def progress(self, epoch: int, n_epochs: int, **metrics: float) -> None:
+        """Record one epoch. Raises NonFiniteLossError when any reported loss is NaN/inf."""
+        clean: dict[str, float] = {}
+        for key, value in metrics.items():
+            value = float(value)
+            if not math.isfinite(value) and "loss" in key:
+                raise NonFiniteLossError(epoch, value, key)
+            clean[key] = value
+        record = {"epoch": int(epoch), "n_epochs": int(n_epochs), "time": round(time.time() - self._t0, 3), **clean}
+        self.history.append(record)
+        if self.run_dir is not None:
+            # progress.jsonl is rewritten atomically: readers never see a half-written line.
+            text = "".join(json.dumps(r) + "\n" for r in self.history)
+            write_text_atomic(self.run_dir / "progress.jsonl", text)
+        if self.on_progress is not None:
+            self.on_progress(record)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (CPU and CUDA) for reproducible runs."""
+    import random
+
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))

@@ -1,0 +1,32 @@
+"""All registered methods, by name. Each model family adds its spec here (one line each)."""
+
+from __future__ import annotations
+
+from .errors import InputError
+from .specs import MethodSpec
+
+
+def _collect() -> dict[str, MethodSpec]:
+    from .grn import correlation_spec
+
+    specs: list[MethodSpec] = [*correlation_spec.SPECS]
+    # Model families register below (keep one import per family):
+    return {s.name: s for s in specs}
+
+
+_REGISTRY: dict[str, MethodSpec] | None = None
+
+
+def methods(task: str | None = None) -> dict[str, MethodSpec]:
+    """Registered methods, optionally only those of one task ("grn" or "embed")."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = _collect()
+    return {k: v for k, v in _REGISTRY.items() if task is None or v.task == task}
+
+
+def get_method(name: str) -> MethodSpec:
+    reg = methods()
+    if name not in reg:
+        raise InputError(f"Unknown method {name!r}; available: {', '.join(sorted(reg))}.")
+    return reg[name]
