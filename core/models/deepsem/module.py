@@ -150,7 +150,8 @@ class TokenMLP(nn.Module):
         if member is not None:
             params = tuple(p[member : member + 1] for p in params)
         S, h = params[0].shape
-        chunk = max(64, self.chunk_bytes // (4 * S * h))
+        # CPU: cache-sized chunks; GPU: one chunk (kernel launches, not cache, are the limit there)
+        chunk = max(64, self.chunk_bytes // (4 * S * h)) if u.device.type == "cpu" else max(1, u.shape[1])
         save = torch.is_grad_enabled() and (u.requires_grad or any(p.requires_grad for p in params))
         return _TokenMLPFn.apply(u, *params, chunk, self._buffers_ws, save)
 
