@@ -263,4 +263,7 @@ def deepsem_grn(
     if ctx.run_dir is not None:
         model.save(ctx.checkpoint_dir / "deepsem.pt")
     ctx.log(f"DeepSEM: {model.n_parameters} parameters")
-    return model.get_grn(tfs=ctx.tfs)
+    edges = model.get_grn(tfs=ctx.tfs)
+    edges.attrs.update({"n_parameters": int(model.n_parameters), "ensemble": int(ensemble),
+                        "epochs": int(model.config["train"]["epochs"]), "device": str(model.module.W.device)})
+    return edges
