@@ -79,7 +79,7 @@ class _TokenMLPFn(torch.autograd.Function):
         db2 = torch.zeros_like(w1) if need[4] else None
         dw3 = torch.zeros_like(w3) if need[5] else None
         db3 = torch.zeros(S, w3.shape[2], device=u.device, dtype=u.dtype) if need[6] else None
-        w2t, w3t, w1c = w2.mT, w3.mT, w1[:, :, None]
+        w2t, w3t, w1c = w2.mT.contiguous(), w3.mT.contiguous(), w1[:, :, None]
         g_out = g_out.contiguous()
         for c in range(ctx.n_chunks):
             lo, hi = c * chunk, min(n, (c + 1) * chunk)
@@ -130,7 +130,7 @@ def _xavier(gen: torch.Generator, fan_in: int, fan_out: int, shape: tuple[int, .
 class TokenMLP(nn.Module):
     """Per-gene MLP 1 -> h -> h -> k shared by all genes, one independent copy per ensemble member."""
 
-    def __init__(self, n_members: int, hidden: int, n_out: int, seeds: list[int], chunk_bytes: int = 1 << 20):
+    def __init__(self, n_members: int, hidden: int, n_out: int, seeds: list[int], chunk_bytes: int = 1 << 19):
         super().__init__()
         S, h = n_members, hidden
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
@@ -151,7 +151,7 @@ class TokenMLP(nn.Module):
             params = tuple(p[member : member + 1] for p in params)
         S, h = params[0].shape
         # CPU: cache-sized chunks; GPU: one chunk (kernel launches, not cache, are the limit there)
-        chunk = max(64, self.chunk_bytes // (4 * S * h)) if u.device.type == "cpu" else max(1, u.shape[1])
+        chunk = max(256, self.chunk_bytes // (4 * S * h)) if u.device.type == "cpu" else max(1, u.shape[1])
         save = torch.is_grad_enabled() and (u.requires_grad or any(p.requires_grad for p in params))
         return _TokenMLPFn.apply(u, *params, chunk, self._buffers_ws, save)
 
