@@ -5,6 +5,14 @@
     edges = model.get_grn(tfs=tfs)       # |W| averaged over members, signed mean W kept
     Z = model.get_latent()               # GRN-mixed posterior mean (cells x genes), for an embedding
     sim = model.simulate(n_cells=500, noise=1.0, seed=0)
+
+Differences from the reference code (HantaoShu/DeepSEM), none of which changes the model's mathematics
+beyond what is listed: the KL term is the analytic KL(q || N(0, I)) averaged over cells and genes (the
+reference uses a one-sample Monte-Carlo estimate against a one-component Gaussian-mixture prior, i.e. a
+learned per-gene Gaussian); the encoder's first layer takes the value alone (the reference appends the
+constant one-cluster indicator, an extra randomly initialised bias); (I - W^T)^-1 is inverted once per
+network epoch (W frozen) and LU-solved per batch in W epochs (the reference inverts per batch); the
+networks' learning rate is constant by default (see the ``lr_decay`` parameter).
 """
 
 from __future__ import annotations
