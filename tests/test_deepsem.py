@@ -155,7 +155,7 @@ def test_runner_through_registry(tiny):
     assert len(ctx.history) == 3
     # direct call with only a setting: the preset fills epochs/alpha/beta
     ctx2 = RunContext(seed=0)
-    spec.load_runner()(adata, ctx2, setting="non-specific", ensemble=1, epochs=2, hidden=8)
+    spec.load_runner()(adata, ctx2, setting="non-specific", ensemble=1, epochs=2, hidden=8, prior="learned")
     assert len(ctx2.history) == 2
 
 

@@ -58,8 +58,11 @@ class DeepSEM:
         seed: int = 0,
         layer: str | None = None,
         transform: str | None = None,
+        prior: str = "standard",
     ):
         preset = setting_defaults(setting)
+        if prior not in ("standard", "learned"):
+            raise InputError(f"Unknown prior {prior!r}; choose 'standard' (N(0, I)) or 'learned'.")
         X, counts = expression_matrix(adata, layer)
         self.genes = [str(g) for g in adata.var_names]
         self.transform = Transform.fit(X, transform or preset["transform"])
@@ -71,11 +74,12 @@ class DeepSEM:
             "n_members": int(n_members),
             "hidden": int(hidden),
             "seed": int(seed),
+            "prior": prior,
             "log_normalised_counts": bool(counts),
             "genes": self.genes,
             "transform": self.transform.to_dict(),
         }
-        self.module = DeepSEMModule(len(self.genes), int(n_members), int(hidden), int(seed))
+        self.module = DeepSEMModule(len(self.genes), int(n_members), int(hidden), int(seed), prior)
         self.history: list[dict] = []
 
     # ---- training ------------------------------------------------------------------------------
@@ -234,7 +238,8 @@ class DeepSEM:
         self._Z, self._mask = (None, None)
         if adata is not None:
             self._Z, self._mask = self._matrix(adata)
-        self.module = DeepSEMModule(len(self.genes), cfg["n_members"], cfg["hidden"], cfg["seed"])
+        self.module = DeepSEMModule(len(self.genes), cfg["n_members"], cfg["hidden"], cfg["seed"],
+                                    cfg.get("prior", "standard"))
         self.module.load_state_dict(ckpt["state_dict"])
         self.module.to(resolve_device(device)).eval()
         self.history = []
@@ -260,12 +265,14 @@ def deepsem_grn(
     gamma: float = 0.95,
     layer: str = "",
     threads: int = 0,
+    prior: str = "standard",
 ) -> pd.DataFrame:
     """GRN runner: train a DeepSEM ensemble and return its edge table (sources = ``ctx.tfs`` when given)."""
     ctx = ctx or RunContext()
     if threads:
         torch.set_num_threads(int(threads))
-    model = DeepSEM(adata, setting=setting, n_members=ensemble, hidden=hidden, seed=ctx.seed, layer=layer or None)
+    model = DeepSEM(adata, setting=setting, n_members=ensemble, hidden=hidden, seed=ctx.seed, layer=layer or None,
+                    prior=prior)
     model.train(epochs=epochs, alpha=alpha, beta=beta, batch_size=batch_size, lr=lr, lr_w_ratio=lr_w_ratio,
                 k1=k1, k2=k2, lr_decay=lr_decay, gamma=gamma, ctx=ctx)
     if ctx.run_dir is not None:
