@@ -59,8 +59,11 @@ class DeepSEM:
         layer: str | None = None,
         transform: str | None = None,
         prior: str = "standard",
+        kl: str = "analytic",
     ):
         preset = setting_defaults(setting)
+        if kl not in ("analytic", "mc"):
+            raise InputError(f"Unknown KL estimator {kl!r}; choose 'analytic' or 'mc'.")
         if prior not in ("standard", "learned"):
             raise InputError(f"Unknown prior {prior!r}; choose 'standard' (N(0, I)) or 'learned'.")
         X, counts = expression_matrix(adata, layer)
@@ -75,11 +78,12 @@ class DeepSEM:
             "hidden": int(hidden),
             "seed": int(seed),
             "prior": prior,
+            "kl": kl,
             "log_normalised_counts": bool(counts),
             "genes": self.genes,
             "transform": self.transform.to_dict(),
         }
-        self.module = DeepSEMModule(len(self.genes), int(n_members), int(hidden), int(seed), prior)
+        self.module = DeepSEMModule(len(self.genes), int(n_members), int(hidden), int(seed), prior, kl)
         self.history: list[dict] = []
 
     # ---- training ------------------------------------------------------------------------------
@@ -239,7 +243,7 @@ class DeepSEM:
         if adata is not None:
             self._Z, self._mask = self._matrix(adata)
         self.module = DeepSEMModule(len(self.genes), cfg["n_members"], cfg["hidden"], cfg["seed"],
-                                    cfg.get("prior", "standard"))
+                                    cfg.get("prior", "standard"), cfg.get("kl", "analytic"))
         self.module.load_state_dict(ckpt["state_dict"])
         self.module.to(resolve_device(device)).eval()
         self.history = []
@@ -266,13 +270,14 @@ def deepsem_grn(
     layer: str = "",
     threads: int = 0,
     prior: str = "standard",
+    kl: str = "analytic",
 ) -> pd.DataFrame:
     """GRN runner: train a DeepSEM ensemble and return its edge table (sources = ``ctx.tfs`` when given)."""
     ctx = ctx or RunContext()
     if threads:
         torch.set_num_threads(int(threads))
     model = DeepSEM(adata, setting=setting, n_members=ensemble, hidden=hidden, seed=ctx.seed, layer=layer or None,
-                    prior=prior)
+                    prior=prior, kl=kl)
     model.train(epochs=epochs, alpha=alpha, beta=beta, batch_size=batch_size, lr=lr, lr_w_ratio=lr_w_ratio,
                 k1=k1, k2=k2, lr_decay=lr_decay, gamma=gamma, ctx=ctx)
     if ctx.run_dir is not None:

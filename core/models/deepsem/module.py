@@ -159,8 +159,12 @@ class TokenMLP(nn.Module):
 class DeepSEMModule(nn.Module):
     """S DeepSEM members over ``n_genes`` genes. ``W`` is (S, target, source)."""
 
-    def __init__(self, n_genes: int, n_members: int = 1, hidden: int = 128, seed: int = 0, prior: str = "standard"):
+    def __init__(self, n_genes: int, n_members: int = 1, hidden: int = 128, seed: int = 0, prior: str = "standard",
+                 kl: str = "analytic"):
         super().__init__()
+        if kl not in ("analytic", "mc"):
+            raise ValueError(f"unknown KL estimator {kl!r}")
+        self.kl = kl
         G, S = n_genes, n_members
         if G < 2:
             raise ValueError("DeepSEM needs at least 2 genes")
@@ -255,7 +259,13 @@ class DeepSEMModule(nn.Module):
         # analytic KL(N(mu, sigma^2) || N(0, 1)), averaged over cells and genes (the reference's scale)
         var = std.square()
         pp = self.prior_params(a)
-        if pp is None:
+        if self.kl == "mc":
+            # the reference's one-sample estimate log q(z) - log p(z) (its variances get +1e-8)
+            pm, plv = pp if pp is not None else (torch.zeros_like(mu[:, :1]), torch.zeros_like(mu[:, :1]))
+            pvar = torch.exp(plv) + 1e-8
+            kl = 0.5 * (torch.log(pvar) + (z - pm).square() / pvar
+                        - torch.log(var + 1e-8) - (z - mu).square() / (var + 1e-8)).mean(dim=(1, 2))
+        elif pp is None:
             kl = 0.5 * (mu.square() + var - torch.log(var) - 1.0).mean(dim=(1, 2))
         else:
             pm, plv = pp

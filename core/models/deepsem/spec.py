@@ -43,6 +43,8 @@ SPEC = MethodSpec(
         Param("prior", "standard", "Latent prior: standard = N(0, I) as in the paper; learned = the reference "
               "code's one-component mixture prior (a learned per-gene Gaussian, mixed by (I - W^T)).",
               kind="choice", choices=("standard", "learned")),
+        Param("kl", "analytic", "KL estimator: analytic (exact, lower-variance gradients) or mc (the reference "
+              "code's one-sample estimate log q(z) - log p(z)).", kind="choice", choices=("analytic", "mc")),
         Param("layer", "", "AnnData layer to use (empty = X). Raw counts are normalised and log1p-transformed.",
               kind="str"),
         Param("threads", 0, "CPU threads for torch (0 = leave torch's default).", kind="int", min=0, max=1024),
