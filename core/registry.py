@@ -11,6 +11,7 @@ def _collect() -> dict[str, MethodSpec]:
 
     specs: list[MethodSpec] = [*correlation_spec.SPECS]
     # Model families register below (keep one import per family):
+    from .grn import trees_spec; specs += trees_spec.SPECS
     return {s.name: s for s in specs}
 
 
