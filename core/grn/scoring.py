@@ -169,3 +169,6 @@ def evaluate_grn(
 def score_grn(edges: pd.DataFrame, truth: pd.DataFrame, tfs: Sequence[str] | None = None, convention: str = "beeline") -> dict[str, Any]:
     """The metrics dict of :func:`evaluate_grn` (epr, auprc_ratio, n_true_edges, n_candidates, ...)."""
     return evaluate_grn(edges, truth, tfs=tfs, convention=convention).metrics
+
+
+score_edges = score_grn  # name used by core.grn.task
