@@ -85,3 +85,15 @@ def test_bad_files_exit_2(files, capsys, tmp_path):
     (tmp_path / "bad.csv").write_text("a\nb\n")
     assert main(["eval-grn", str(tmp_path / "bad.csv"), str(d / "truth.csv")]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_setting_maps_to_preset_or_parameter():
+    from argparse import Namespace
+
+    from core.cli.grn_cmd import method_params
+    from core.registry import get_method
+
+    ns = Namespace(param=["n_jobs=1"], setting="fast", epochs=None, ensemble=None)
+    params, preset = method_params(get_method("genie3"), ns)
+    assert preset == "fast" and params == {"n_jobs": "1"}
+    assert get_method("genie3").resolve_params(params, preset)["n_estimators"] == 100

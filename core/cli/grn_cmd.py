@@ -1,11 +1,12 @@
 """``scgrn grn EXPR --model NAME --out EDGES.tsv``: infer a GRN with any registered GRN method.
 
 The expression file is used as given (already prepared: log-normalised or as the method expects).
-``--setting``, ``--epochs`` and ``--ensemble`` map onto the method's parameters of those names (``--setting``
-may also name a preset); ``--param KEY=VALUE`` sets any other declared parameter. The last stdout line is a
-JSON object: model, n_edges, seconds, device, n_parameters (neural models), n_cells, n_genes, n_tfs, params.
-Runners may attach extra scalars in ``edges.attrs`` (e.g. ``n_parameters``, ``seconds_per_epoch``); they are
-copied into that JSON.
+``--setting`` names a preset when the method has one of that name (so that setting's own epochs/alpha/...
+apply), else it sets the method's ``setting`` parameter; ``--epochs`` and ``--ensemble`` map onto the
+parameters of those names; ``--param KEY=VALUE`` sets any other declared parameter. An option the method
+does not have is an error. The last stdout line is a JSON object: model, n_edges, seconds, device,
+n_parameters (neural models), n_cells, n_genes, n_tfs, params (+ epochs_run, seconds_per_epoch for neural
+models). Runners may attach extra scalars in ``edges.attrs`` (e.g. ``n_parameters``); they are copied in.
 """
 
 from __future__ import annotations
@@ -65,10 +66,10 @@ def method_params(spec, args) -> tuple[dict, str | None]:
             raise InputError(f"{spec.label} has no parameter {key.strip()!r}; known: {sorted(known) or 'none'}.")
         params[key.strip()] = value
     if args.setting is not None:
-        if "setting" in known:
-            params["setting"] = args.setting
-        elif args.setting in spec.presets:
+        if args.setting in spec.presets:  # a preset also sets the setting's own epochs/alpha/... defaults
             preset = args.setting
+        elif "setting" in known:
+            params["setting"] = args.setting
         else:
             raise InputError(f"{spec.label} has no setting {args.setting!r} (presets: {sorted(spec.presets) or 'none'}).")
     for option, names in _MAPPED.items():
