@@ -20,6 +20,8 @@ SUBCOMMANDS = [
     "core.cli.train_cmd",
     "core.cli.runs_cmd",
     "core.cli.cancel_cmd",
+    "core.cli.grn_cmd",
+    "core.cli.eval_cmd",
 ]
 
 
