@@ -1,0 +1,91 @@
+"""What the GRN page needs from a finished run, in one place (the page only lays it out).
+
+``open_network(run_dir)`` loads a run's ``edges.tsv`` (ranked), its TF list and its reference network (the
+path stored as ``params.json["reference"]``), and gives the layout cache file. ``score_view`` wraps the
+evaluator (EPR, AUPRC ratio, precision-recall curve) when ``core.grn.scoring`` is present.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+from .view import infer_tfs, layout_for
+from .view.select import ranked
+
+
+def load_edges(path: str | Path) -> pd.DataFrame:
+    """An edge table from ``edges.tsv`` or any network format the project reads, ranked, weights numeric."""
+    from ..io.networks import read_network
+
+    df = read_network(path)
+    if "signed_weight" in df.columns:
+        df["signed_weight"] = pd.to_numeric(df["signed_weight"], errors="coerce")
+        if df["signed_weight"].isna().any():
+            df = df.drop(columns="signed_weight")
+    df = df[df["source"] != df["target"]]
+    cols = [c for c in ("source", "target", "weight", "signed_weight") if c in df.columns]
+    return ranked(df[cols].reset_index(drop=True))
+
+
+def load_reference(path: str | Path | None) -> pd.DataFrame | None:
+    """A reference network as ``source, target`` (None when no path is given)."""
+    if not path:
+        return None
+    from ..io.networks import read_network
+
+    ref = read_network(path)
+    return ref[["source", "target"]].drop_duplicates().reset_index(drop=True)
+
+
+@dataclass
+class RunNetwork:
+    """A finished GRN run's network, ready for the explorer."""
+
+    run_id: str
+    path: Path
+    edges: pd.DataFrame
+    tfs: set[str]
+    params: dict[str, Any] = field(default_factory=dict)
+    reference_path: str | None = None
+
+    @property
+    def layout_file(self) -> Path:
+        return self.path / "layout.json"
+
+    def positions(self) -> dict[str, tuple[float, float]]:
+        """The fixed layout (computed once per run, then from memory or ``layout.json``)."""
+        edges_file = self.path / "edges.tsv"
+        stamp = f"{edges_file.stat().st_mtime_ns}-{edges_file.stat().st_size}" if edges_file.exists() else "0"
+        return layout_for(self.edges, key=f"{self.path.resolve()}:{stamp}", cache_file=self.layout_file)
+
+
+def open_network(run_dir: str | Path) -> RunNetwork:
+    """Load a run directory that holds ``params.json`` and ``edges.tsv``."""
+    path = Path(run_dir)
+    edges_file = path / "edges.tsv"
+    if not edges_file.is_file():
+        raise InputError(f"Run {path.name} has no edges.tsv (is it a finished GRN run?).")
+    try:
+        params = json.loads((path / "params.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        params = {}
+    edges = load_edges(edges_file)
+    return RunNetwork(
+        run_id=path.name, path=path, edges=edges, tfs=infer_tfs(edges, params.get("tfs")), params=params,
+        reference_path=params.get("reference"),
+    )
+
+
+def score_view(edges: pd.DataFrame, reference: pd.DataFrame, tfs=None):
+    """EPR / AUPRC ratio / PR curve of ``edges`` against ``reference`` (None when scoring is unavailable)."""
+    try:
+        from .scoring import evaluate_grn
+    except ImportError:
+        return None
+    return evaluate_grn(edges, reference, tfs=sorted(tfs) if tfs else None)
