@@ -53,6 +53,20 @@ class RunNetwork:
     tfs: set[str]
     params: dict[str, Any] = field(default_factory=dict)
     reference_path: str | None = None
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def reference(self) -> pd.DataFrame | None:
+        """The reference network (``source, target``), read once; None when the run has none."""
+        if "reference" not in self._memo:
+            self._memo["reference"] = load_reference(self.reference_path)
+        return self._memo["reference"]
+
+    def evaluation(self):
+        """EPR / AUPRC ratio / PR curve of the whole network against the reference (None without one)."""
+        if "evaluation" not in self._memo:
+            ref = self.reference()
+            self._memo["evaluation"] = None if ref is None else score_view(self.edges, ref, self.params.get("tfs"))
+        return self._memo["evaluation"]
 
     @property
     def layout_file(self) -> Path:
@@ -65,12 +79,37 @@ class RunNetwork:
         return layout_for(self.edges, key=f"{self.path.resolve()}:{stamp}", cache_file=self.layout_file)
 
 
+def _reference_path(params: dict[str, Any]) -> str | None:
+    """The run's reference network, else the one saved with its prepared dataset (``reference.csv``)."""
+    if params.get("reference") and Path(params["reference"]).is_file():
+        return str(params["reference"])
+    if params.get("dataset"):
+        candidate = Path(params["dataset"]).parent / "reference.csv"
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+_OPEN: dict[tuple, RunNetwork] = {}
+
+
 def open_network(run_dir: str | Path) -> RunNetwork:
-    """Load a run directory that holds ``params.json`` and ``edges.tsv``."""
-    path = Path(run_dir)
+    """Load a run directory that holds ``params.json`` and ``edges.tsv`` (cached until edges.tsv changes)."""
+    path = Path(run_dir).resolve()
     edges_file = path / "edges.tsv"
     if not edges_file.is_file():
         raise InputError(f"Run {path.name} has no edges.tsv (is it a finished GRN run?).")
+    st = edges_file.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _OPEN:
+        if len(_OPEN) >= 8:
+            _OPEN.pop(next(iter(_OPEN)))
+        _OPEN[key] = _load_network(path)
+    return _OPEN[key]
+
+
+def _load_network(path: Path) -> RunNetwork:
+    edges_file = path / "edges.tsv"
     try:
         params = json.loads((path / "params.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -78,7 +117,7 @@ def open_network(run_dir: str | Path) -> RunNetwork:
     edges = load_edges(edges_file)
     return RunNetwork(
         run_id=path.name, path=path, edges=edges, tfs=infer_tfs(edges, params.get("tfs")), params=params,
-        reference_path=params.get("reference"),
+        reference_path=_reference_path(params),
     )
 
 

@@ -18,11 +18,15 @@ MAX_DRAWN_EDGES = 2000
 class EdgeSelection:
     """The edges to draw (``edges``, ranked) and what was left out."""
 
-    edges: pd.DataFrame  # source, target, weight[, signed_weight], rank[, in_reference]
-    n_matching: int  # edges passing threshold / top-k / neighbourhood, before the cap
+    edges: pd.DataFrame  # drawn: source, target, weight[, signed_weight], rank
+    matching: pd.DataFrame  # every edge passing threshold / top-k / neighbourhood (before the cap)
     n_total: int  # edges in the whole network
     cap: int
     focus: str | None = None
+
+    @property
+    def n_matching(self) -> int:
+        return len(self.matching)
 
     @property
     def capped(self) -> bool:
@@ -94,9 +98,8 @@ def select_edges(
             raise InputError(f"gene {gene!r} is not in this network")
         sel = neighbourhood(sel, gene, steps)
         focus = gene
-    n_matching = len(sel)
     drawn = sel.head(int(cap)).reset_index(drop=True)
-    return EdgeSelection(edges=drawn, n_matching=n_matching, n_total=len(table), cap=int(cap), focus=focus)
+    return EdgeSelection(edges=drawn, matching=sel, n_total=len(table), cap=int(cap), focus=focus)
 
 
 def mark_reference(edges: pd.DataFrame, reference: pd.DataFrame | None) -> pd.DataFrame:
