@@ -179,3 +179,15 @@ def test_offline_no_external_resources():
     out = view_html(select_edges(edges), layout_for(edges))
     assert "new vis.Network(" in out and len(out) > 400_000  # vis-network's JavaScript is inlined
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?://", out)
+
+
+def test_threshold_grid_value_is_on_the_step_grid_and_shows_enough_edges():
+    from core.grn.view import threshold_grid
+
+    edges = _edges(n_genes=60)
+    g = threshold_grid(edges, n_default=100)
+    assert g["min"] <= g["value"] <= g["max"] and g["min"] <= edges["weight"].min()
+    assert g["max"] >= edges["weight"].max()
+    steps = (g["value"] - g["min"]) / g["step"]
+    assert abs(steps - round(steps)) < 1e-6
+    assert (edges["weight"] >= g["value"]).sum() >= 100

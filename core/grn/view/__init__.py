@@ -13,7 +13,7 @@ import pandas as pd
 
 from .html import build_network, network_html
 from .layout import compute_layout, layout_for, network_id
-from .select import MAX_DRAWN_EDGES, EdgeSelection, default_threshold, mark_reference, neighbourhood, select_edges
+from .select import MAX_DRAWN_EDGES, EdgeSelection, default_threshold, mark_reference, neighbourhood, select_edges, threshold_grid
 
 
 def infer_tfs(edges: pd.DataFrame, tfs=None) -> set[str]:
@@ -43,5 +43,5 @@ def view_html(
 
 __all__ = [
     "MAX_DRAWN_EDGES", "EdgeSelection", "build_network", "compute_layout", "default_threshold", "infer_tfs",
-    "layout_for", "mark_reference", "neighbourhood", "network_html", "network_id", "select_edges", "view_html",
+    "layout_for", "mark_reference", "neighbourhood", "network_html", "network_id", "select_edges", "threshold_grid", "view_html",
 ]

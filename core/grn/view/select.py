@@ -120,3 +120,16 @@ def default_threshold(edges: pd.DataFrame, n_edges: int = 500) -> float:
     if len(w) == 0:
         return 0.0
     return float(w[min(n_edges, len(w)) - 1])
+
+
+def threshold_grid(edges: pd.DataFrame, n_default: int = 300, n_steps: int = 500) -> dict[str, float]:
+    """Slider bounds for the weight threshold: ``min``, ``max``, ``step`` and a ``value`` on the step grid
+    that shows at least ``n_default`` edges (so a slider widget does not snap it elsewhere)."""
+    lo, hi = float(edges["weight"].min()), float(edges["weight"].max())
+    step = float(f"{max((hi - lo) / n_steps, 1e-9):.1g}")  # one significant digit
+    lo = np.floor(lo / step) * step
+    hi = np.ceil(hi / step) * step
+    value = np.floor(default_threshold(edges, n_default) / step) * step
+    digits = max(0, -int(np.floor(np.log10(step))))
+    return {"min": round(float(lo), digits), "max": round(float(hi), digits), "step": step,
+            "value": round(float(min(max(value, lo), hi)), digits)}
