@@ -9,7 +9,7 @@ from core.grn.compare import compare_top_k
 from core.grn.explorer import open_network
 from core.grn.exports import FORMATS, MIME, export_bytes
 from core.grn.hubs import hub_genes, network_size
-from core.grn.view import mark_reference, select_edges, threshold_grid, view_html
+from core.grn.view import mark_reference, select_edges, view_html
 from core.jobs.rundir import list_runs
 from ui.common import pick_run, run_label, user_errors
 
@@ -27,7 +27,7 @@ with user_errors():
     reference = net.reference()
 
     # ---- controls --------------------------------------------------------------------------------
-    grid = threshold_grid(edges, n_default=300)
+    grid = net.threshold_grid()
     c = st.columns([3, 2, 3, 1, 2])
     threshold = c[0].slider(
         "Minimum weight", min_value=grid["min"], max_value=grid["max"], value=grid["value"],
@@ -36,8 +36,7 @@ with user_errors():
     )
     top_k = c[1].number_input("Top-k edges (0 = all)", min_value=0, max_value=len(edges), value=0, step=50,
                               key=f"topk_{run.id}", help="Keep only the k strongest edges above the threshold.")
-    genes = sorted(set(edges["source"]) | set(edges["target"]))
-    gene = c[2].selectbox("Search a gene", genes, index=None, placeholder="type a gene name…", key=f"gene_{run.id}")
+    gene = c[2].selectbox("Search a gene", net.genes(), index=None, placeholder="type a gene name…", key=f"gene_{run.id}")
     steps = c[3].radio("Steps", [1, 2], horizontal=False, key=f"steps_{run.id}", disabled=gene is None)
     overlay = c[4].toggle("Reference", value=False, disabled=reference is None, key=f"ref_{run.id}",
                           help="Colour edges found in the reference network green"

@@ -58,3 +58,14 @@ def test_open_network_reads_run_dir_and_reference(tmp_path):
     assert set(net.positions()) == {"T1", "T2", "g1", "g2"} and net.layout_file.is_file()
     with pytest.raises(InputError, match="no edges.tsv"):
         open_network(tmp_path)
+
+
+def test_load_edges_keeps_gene_names_like_na(tmp_path):
+    from core.grn.explorer import load_edges
+
+    edges = pd.DataFrame({"source": ["NA", "TF"], "target": ["null", "NA"], "weight": [0.2, 0.9]})
+    write_edges(edges, tmp_path / "edges.tsv")
+    back = load_edges(tmp_path / "edges.tsv")
+    assert back[["source", "target"]].values.tolist() == [["TF", "NA"], ["NA", "null"]]
+    with pytest.raises(InputError, match="File not found"):
+        load_edges(tmp_path / "missing.tsv")

@@ -15,15 +15,29 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from .view import infer_tfs, layout_for
+from .view import infer_tfs, layout_for, threshold_grid
 from .view.select import ranked
+
+
+EDGE_HEADER = "source\ttarget\tweight"
 
 
 def load_edges(path: str | Path) -> pd.DataFrame:
     """An edge table from ``edges.tsv`` or any network format the project reads, ranked, weights numeric."""
-    from ..io.networks import read_network
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"File not found: {path}")
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        header = fh.readline().rstrip("\r\n")
+    if header.startswith(EDGE_HEADER):  # our own edges.tsv: a fast, typed read (gene "NA" stays "NA")
+        df = pd.read_csv(path, sep="\t", dtype={"source": str, "target": str}, keep_default_na=False, na_values=[])
+        df["weight"] = pd.to_numeric(df["weight"], errors="coerce")
+        if df["weight"].isna().any():
+            raise InputError(f"{path.name}: non-numeric weights")
+    else:
+        from ..io.networks import read_network
 
-    df = read_network(path)
+        df = read_network(path)
     if "signed_weight" in df.columns:
         df["signed_weight"] = pd.to_numeric(df["signed_weight"], errors="coerce")
         if df["signed_weight"].isna().any():
@@ -60,6 +74,18 @@ class RunNetwork:
         if "reference" not in self._memo:
             self._memo["reference"] = load_reference(self.reference_path)
         return self._memo["reference"]
+
+    def genes(self) -> list[str]:
+        """Every gene of the network, sorted (read once)."""
+        if "genes" not in self._memo:
+            self._memo["genes"] = sorted(pd.unique(pd.concat([self.edges["source"], self.edges["target"]])))
+        return self._memo["genes"]
+
+    def threshold_grid(self) -> dict[str, float]:
+        """Bounds, step and default of the weight-threshold slider (see :func:`view.threshold_grid`)."""
+        if "grid" not in self._memo:
+            self._memo["grid"] = threshold_grid(self.edges, n_default=300)
+        return self._memo["grid"]
 
     def evaluation(self):
         """EPR / AUPRC ratio / PR curve of the whole network against the reference (None without one)."""
@@ -128,3 +154,14 @@ def score_view(edges: pd.DataFrame, reference: pd.DataFrame, tfs=None):
     except ImportError:
         return None
     return evaluate_grn(edges, reference, tfs=sorted(tfs) if tfs else None)
+
+
+def precompute_layout(run_dir: str | Path) -> None:
+    """Compute and save a finished run's layout (``layout.json``) so its first view opens fast.
+
+    Meant for the end of a GRN job; never raises (the page computes the layout itself when it is missing).
+    """
+    try:
+        open_network(run_dir).positions()
+    except Exception:  # noqa: BLE001 - an optional speed-up must not fail a finished run
+        pass

@@ -22,10 +22,9 @@ def hub_genes(edges: pd.DataFrame, n: int = 10) -> tuple[pd.DataFrame, pd.DataFr
 
 def network_size(edges: pd.DataFrame) -> dict[str, int]:
     """Edges, genes, regulators (genes with an out-edge) and targets (genes with an in-edge)."""
-    sources, targets = set(edges["source"]), set(edges["target"])
     return {
         "edges": int(len(edges)),
-        "genes": len(sources | targets),
-        "regulators": len(sources),
-        "targets": len(targets),
+        "genes": int(pd.concat([edges["source"], edges["target"]]).nunique()),
+        "regulators": int(edges["source"].nunique()),
+        "targets": int(edges["target"].nunique()),
     }

@@ -46,6 +46,24 @@ def _layout_graph(edges: pd.DataFrame, n_edges: int) -> nx.Graph:
     return G
 
 
+def _spring(G: nx.Graph, seed: int) -> dict:
+    """networkx's Fruchterman-Reingold spring layout.
+
+    ``nx.spring_layout`` switches to a per-node Python loop (sparse variant) above 500 nodes, about 2x slower
+    than its dense numpy variant, which is fine up to a few thousand nodes (n x n floats); call the dense one
+    directly when this networkx has it, else the public function.
+    """
+    dense = getattr(nx.drawing.layout, "_fruchterman_reingold", None)
+    if dense is None or not 500 <= G.number_of_nodes() <= 4000:
+        return nx.spring_layout(G, seed=seed, iterations=50, weight="weight")
+    import numpy as np
+
+    A = nx.to_numpy_array(G, weight="weight")
+    xy = dense(A, k=None, pos=None, fixed=None, iterations=50, threshold=1e-4, dim=2, seed=np.random.RandomState(seed))
+    xy = nx.rescale_layout(xy, scale=1)
+    return dict(zip(G, xy))
+
+
 def compute_layout(edges: pd.DataFrame, *, n_edges: int = LAYOUT_EDGES, seed: int = 0) -> dict[str, tuple[float, float]]:
     """Spring layout (networkx) of the whole network, scaled to screen units; same seed => same layout."""
     global LAYOUT_CALLS
@@ -57,7 +75,7 @@ def compute_layout(edges: pd.DataFrame, *, n_edges: int = LAYOUT_EDGES, seed: in
     wmax = max((d["weight"] for *_, d in G.edges(data=True)), default=1.0) or 1.0
     for *_, d in G.edges(data=True):
         d["weight"] = d["weight"] / wmax
-    pos = nx.spring_layout(G, seed=seed, iterations=50, weight="weight")
+    pos = _spring(G, seed)
     scale = 80.0 * math.sqrt(G.number_of_nodes())  # ~constant node density on screen
     return {str(n): (round(float(x) * scale, 2), round(float(y) * scale, 2)) for n, (x, y) in pos.items()}
 
