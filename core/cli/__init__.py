@@ -22,6 +22,7 @@ SUBCOMMANDS = [
     "core.cli.cancel_cmd",
     "core.cli.grn_cmd",
     "core.cli.eval_cmd",
+    "core.cli.export_cmd",
 ]
 
 
