@@ -11,6 +11,7 @@ def _collect() -> dict[str, MethodSpec]:
 
     specs: list[MethodSpec] = [*correlation_spec.SPECS]
     # Model families register below (keep one import per family):
+    from .models.vae import spec as vae_spec; specs += vae_spec.SPECS  # noqa: E702
     return {s.name: s for s in specs}
 
 
