@@ -19,7 +19,7 @@ SUBCOMMANDS = [
     "core.cli.inspect_cmd",
     "core.cli.train_cmd",
     "core.cli.runs_cmd",
-    "core.cli.app_cmd",
+    "core.cli.cancel_cmd",
 ]
 
 

@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 from ..errors import InputError
+from ..jobs.atomic import write_json_atomic
 from ..jobs.context import RunContext
 from ..registry import get_method
 from ..specs import MethodSpec
@@ -79,7 +80,7 @@ def run_embed_task(adata, spec: MethodSpec, params: dict, ctx: RunContext | None
     out.uns["scgrn_embedding"]["params_json"] = json.dumps(params, default=str)
     if ctx.run_dir is not None:
         out.write_h5ad(ctx.artifact("embedding.h5ad"))
-        ctx.artifact("metrics.json").write_text(json.dumps(result, indent=1, default=str))
+        write_json_atomic(ctx.artifact("metrics.json"), json.loads(json.dumps(result, default=str)))
     ctx.log("embedding: " + ", ".join(f"{k}={result[k]:.3f}" for k in ("asw_labels", "ari", "nmi", "asw_clusters")
                                       if isinstance(result.get(k), float)))
     return out, result
@@ -95,3 +96,11 @@ def embed(adata, method: str, ctx: RunContext | None = None, labels_key: str | N
     resolved = spec.resolve_params(params, preset)
     return run_embed_task(adata, spec, resolved, ctx, labels_key, resolution=resolution,
                           n_neighbors=n_neighbors, umap=umap)
+
+
+def run(adata, params: dict, ctx: RunContext) -> dict:
+    """Job-runner entry (``core.jobs.tasks.TASKS["embed"]``): params.json holds ``method``, ``params``,
+    ``preset`` and optionally ``labels_key``. Writes embedding.h5ad + metrics.json; returns the metrics."""
+    _, result = embed(adata, params["method"], ctx, params.get("labels_key"), preset=params.get("preset"),
+                      **(params.get("params") or {}))
+    return {k: v for k, v in result.items() if k not in ("latent_activity", "params")}
