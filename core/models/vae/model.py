@@ -36,7 +36,7 @@ INFER_BATCH = 2048
 class VAEModel:
     def __init__(self, adata, *, likelihood: str = "nb", latent_dim: int = 10, hidden: int = 128,
                  clusters: int = 0, n_layers: int = 1, dropout: float = 0.1, layer: str | None = "auto",
-                 input_transform: str = "auto", seed: int = 0, device: str = "auto", _state: dict | None = None):
+                 input_transform: str = "auto", balance: float = 1.0, seed: int = 0, device: str = "auto", _state: dict | None = None):
         if likelihood not in LIKELIHOODS:
             raise InputError(f"Unknown likelihood {likelihood!r}; choose from {', '.join(LIKELIHOODS)}.")
         self.device = resolve_device(device)
@@ -47,7 +47,7 @@ class VAEModel:
             lib = prep.log_library
             self.config = {
                 "likelihood": likelihood, "latent_dim": int(latent_dim), "hidden": int(hidden),
-                "clusters": int(clusters), "n_layers": int(n_layers), "dropout": float(dropout),
+                "clusters": int(clusters), "balance": float(balance), "n_layers": int(n_layers), "dropout": float(dropout),
                 "layer": layer, "transform": prep.transform, "seed": int(seed),
                 "genes": [str(g) for g in adata.var_names],
                 "log_library": [float(lib.mean()), float(lib.std())] if lib is not None else None,
@@ -59,7 +59,8 @@ class VAEModel:
         c = self.config
         kw = dict(n_genes=len(c["genes"]), likelihood=c["likelihood"], latent_dim=c["latent_dim"],
                   hidden=c["hidden"], n_layers=c["n_layers"], dropout=c["dropout"])
-        self.module = (GMVAE(clusters=c["clusters"], **kw) if c["clusters"] > 0 else VAE(**kw)).to(self.device)
+        self.module = (GMVAE(clusters=c["clusters"], balance=c.get("balance", 0.0), **kw) if c["clusters"] > 0
+                       else VAE(**kw)).to(self.device)
         if _state is not None:
             self.module.load_state_dict(_state["state_dict"])
         self.module.eval()

@@ -29,6 +29,7 @@ from ...distributions import (
 )
 
 VAR_EPS = 1e-4
+PRIOR_SPREAD = 1.0  # sd of the initial GMVAE component means
 LOG_THETA_MIN, LOG_THETA_MAX = math.log(1e-4), math.log(1e4)
 
 
@@ -77,7 +78,7 @@ class LikelihoodHead(nn.Module):
         out = self.main(h)
         lk = self.likelihood
         if lk == "gaussian":
-            return Gaussian(out, F.softplus(self.log_scale) + 1e-3)
+            return Gaussian(out, F.softplus(self.log_scale) + 1e-3, validate_args=False)
         if lk == "cb":
             return ContinuousBernoulli(logits=out.clamp(-30, 30), validate_args=False)
         log_mu = F.log_softmax(out, dim=-1) + log_library
@@ -136,17 +137,18 @@ class GMVAE(VAE):
     """Gaussian-mixture VAE: y ~ Cat(1/C), z|y ~ N(m_y, v_y) (learned), x|z ~ likelihood.
 
     Inference q(y|x) q(z|x, y); the ELBO marginalises y exactly (every component is decoded and
-    weighted by q(y|x)) with an analytic KL for y. Clusters are argmax_y q(y|x).
+    weighted by q(y|x)) with an analytic KL for y. Clusters are argmax_y q(y|x). ``balance`` > 0 adds
+    balance * KL(mean_batch q(y|x) || uniform) to the loss, against collapse onto few components.
     """
 
     def __init__(self, n_genes: int, likelihood: str = "nb", latent_dim: int = 10, hidden: int = 128,
-                 clusters: int = 10, n_layers: int = 1, dropout: float = 0.1):
+                 clusters: int = 10, n_layers: int = 1, dropout: float = 0.1, balance: float = 0.0):
         super().__init__(n_genes, likelihood, latent_dim, hidden, n_layers, dropout)
-        self.clusters = clusters
+        self.clusters, self.balance = clusters, float(balance)
         self.y_logits = nn.Linear(hidden, clusters)
         self.z_head = GaussianHead(hidden + clusters, latent_dim)
         # spread the component means so they start distinguishable
-        self.prior_mean = nn.Parameter(torch.randn(clusters, latent_dim) * 1.0)
+        self.prior_mean = nn.Parameter(torch.randn(clusters, latent_dim) * PRIOR_SPREAD)
         self.prior_logvar = nn.Parameter(torch.zeros(clusters, latent_dim))
 
     def _encode_all(self, x_in):
@@ -197,4 +199,7 @@ class GMVAE(VAE):
         kl = (qy * kl_z).sum(-1).mean() + kl_y.mean()
         kl_used = torch.clamp(kl, min=free_nats) if free_nats > 0 else kl
         loss = -recon_m + beta * kl_used
+        if self.balance > 0:  # KL(batch-average q(y|x) || uniform): keeps every component in use
+            q_bar = qy.mean(0)
+            loss = loss + self.balance * (q_bar * (torch.log(q_bar + 1e-8) + math.log(c))).sum()
         return {"loss": loss, "recon": -recon_m.detach(), "kl": kl.detach()}
