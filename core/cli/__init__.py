@@ -23,6 +23,7 @@ SUBCOMMANDS = [
     "core.cli.grn_cmd",
     "core.cli.eval_cmd",
     "core.cli.export_cmd",
+    "core.cli.embed_cmd",
 ]
 
 
