@@ -15,6 +15,9 @@ can be added by name (``--methods catran``); it then runs with its defaults and 
                                 [--quick] [--out results.md]
 
 Timings share a 2-core machine with other work: the 1-minute load average is printed beside each run.
+``SCGRN_SHARED`` points at another shared folder; ``REGDIFFUSION_PYTHON`` at the RegDiffusion venv's python.
+"wall s" is the whole subprocess (start-up, reading the CSV, inference, writing edges); "method s" the
+inference alone; "s/epoch" comes from the model's per-epoch progress records (RegDiffusion: per step).
 """
 
 from __future__ import annotations
