@@ -120,3 +120,14 @@ def test_embedding_page_shows_scores_umap_and_comparison(finished_embed_run):
     assert (adata.obs["picked"] == "selected").sum() == 5
     with pytest.raises(Exception, match="Nothing selected"):
         V.save_selection(finished_embed_run[0], "picked", np.array([], int))
+
+
+def test_deepsem_embedding_mode(data_file, tmp_path, capsys):
+    pytest.importorskip("core.models.deepsem")
+    out = tmp_path / "d.h5ad"
+    assert main(["embed", str(data_file), "--model", "deepsem", "--epochs", "3", "--labels", "label",
+                 "--device", "cpu", "--out", str(out)]) == 0
+    res = _last_json(capsys)
+    a = ad.read_h5ad(out)
+    assert a.obsm["X_deepsem"].shape == (a.n_obs, a.n_vars) and res["method"] == "deepsem_embed"
+    assert np.isfinite(a.obsm["X_deepsem"]).all()
