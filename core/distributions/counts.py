@@ -73,12 +73,14 @@ class NegativeBinomial(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, mu=None, theta=None, log_mu=None, validate_args=False):
-        self.log_mu, self.theta = broadcast_all(_log_mu(mu, log_mu), theta)
-        super().__init__(self.log_mu.shape, validate_args=validate_args)
+        # no broadcast_all: a gene-wise theta (G,) stays (G,), so lgamma(theta) is computed once per gene
+        self.log_mu = torch.as_tensor(_log_mu(mu, log_mu))
+        self.theta = torch.as_tensor(theta, dtype=self.log_mu.dtype, device=self.log_mu.device)
+        super().__init__(torch.broadcast_shapes(self.log_mu.shape, self.theta.shape), validate_args=validate_args)
 
     @property
     def mu(self):
-        return self.log_mu.exp()
+        return self.log_mu.exp().expand(self.batch_shape)
 
     @property
     def mean(self):
@@ -118,8 +120,9 @@ class ZeroInflatedNegativeBinomial(NegativeBinomial):
     arg_constraints = {"theta": constraints.positive, "zi_logits": constraints.real}
 
     def __init__(self, mu=None, theta=None, zi_logits=None, log_mu=None, validate_args=False):
-        log_mu, theta, self.zi_logits = broadcast_all(_log_mu(mu, log_mu), theta, zi_logits)
-        super().__init__(theta=theta, log_mu=log_mu, validate_args=validate_args)
+        super().__init__(theta=theta, log_mu=_log_mu(mu, log_mu), validate_args=validate_args)
+        self.zi_logits = torch.as_tensor(zi_logits, dtype=self.log_mu.dtype, device=self.log_mu.device)
+        self._batch_shape = torch.broadcast_shapes(self._batch_shape, self.zi_logits.shape)
 
     @property
     def mean(self):

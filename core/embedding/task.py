@@ -98,9 +98,22 @@ def embed(adata, method: str, ctx: RunContext | None = None, labels_key: str | N
                           n_neighbors=n_neighbors, umap=umap)
 
 
+def labels_key_for(params: dict, adata) -> str | None:
+    """params["labels_key"], else the prepared dataset's meta.json "labels_key" (when that column exists)."""
+    key = params.get("labels_key")
+    if not key and params.get("dataset"):
+        from pathlib import Path
+
+        from ..jobs.atomic import read_json
+
+        key = (read_json(Path(params["dataset"]).parent / "meta.json", {}) or {}).get("labels_key")
+    return key if key and key in adata.obs else None
+
+
 def run(adata, params: dict, ctx: RunContext) -> dict:
     """Job-runner entry (``core.jobs.tasks.TASKS["embed"]``): params.json holds ``method``, ``params``,
-    ``preset`` and optionally ``labels_key``. Writes embedding.h5ad + metrics.json; returns the metrics."""
-    _, result = embed(adata, params["method"], ctx, params.get("labels_key"), preset=params.get("preset"),
+    ``preset`` and optionally ``labels_key`` (default: the dataset's). Writes embedding.h5ad + metrics.json;
+    returns the metrics (without the per-dimension activity list)."""
+    _, result = embed(adata, params["method"], ctx, labels_key_for(params, adata), preset=params.get("preset"),
                       **(params.get("params") or {}))
     return {k: v for k, v in result.items() if k not in ("latent_activity", "params")}
