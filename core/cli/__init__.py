@@ -20,7 +20,10 @@ SUBCOMMANDS = [
     "core.cli.train_cmd",
     "core.cli.runs_cmd",
     "core.cli.cancel_cmd",
+    "core.cli.grn_cmd",
+    "core.cli.eval_cmd",
     "core.cli.export_cmd",
+    "core.cli.embed_cmd",
 ]
 
 
