@@ -174,7 +174,7 @@ def bench_app(edges: pd.DataFrame) -> dict:
             moved = sum(pos0[g] != pos1[g] for g in pos0 if g in pos1)
             print(f"[browser, app] after the slider move: "
                   f"nodes moved: {moved} of {len(set(pos0) & set(pos1))} shared")
-            page.screenshot(path=str(home / "grn_2000.png"))
+            page.screenshot(path=str(home / "grn_2000.png"), full_page=True)
             # one more slider move, back up a little: time to redraw
             box = track.bounding_box()
             t = time.perf_counter()
