@@ -67,7 +67,8 @@ with user_errors():
         if sel.edges.empty:
             st.info("No edge passes this threshold: lower it.")
         else:
-            page_html = view_html(sel, positions, tfs=net.tfs, reference=reference if overlay else None)
+            page_html = view_html(sel, positions, tfs=net.tfs, reference=reference if overlay else None,
+                                  show_note=False)
             st.iframe(page_html, height=720)
             st.caption("Diamonds are TFs; node size = out-degree; edge width = |weight|. Drag to pan, scroll to zoom, "
                        "hover for details.")

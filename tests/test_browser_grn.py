@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 XSS = "<img src=x onerror=alert(1)>"
+XSS_SCRIPT = "</script><script>alert(1)</script>"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 
@@ -56,7 +57,9 @@ def _make_run(home: Path) -> str:
     assert run_job(run.path, poll=0.05) == 0
     edges = load_edges(run.path / "edges.tsv")
     victim = edges["target"].iloc[0]  # a target of the strongest edge: drawn at any threshold
-    edges = edges.replace({"source": {victim: XSS}, "target": {victim: XSS}})
+    victim2 = next(g for g in edges["target"] if g != victim and g not in set(edges["source"]))
+    names = {victim: XSS, victim2: XSS_SCRIPT}
+    edges = edges.replace({"source": names, "target": names})
     write_edges(edges, run.path / "edges.tsv")
     return run.id
 
@@ -195,8 +198,10 @@ def test_grn_page_slider_search_overlay_download(page, server, tmp_path):
 
 def test_xss_gene_renders_as_text_and_runs_nothing(page, server):
     frame, _ = _open(page, server)
-    # the network holds the gene and shows its name as plain text in the tooltip
+    # the network holds both genes (the JSON did not break out of its <script>) ...
     assert frame.evaluate("(g) => nodes.get(g) !== null", XSS)
+    assert frame.evaluate("(g) => nodes.get(g) !== null", XSS_SCRIPT)
+    # ... and shows the name as plain text in the tooltip
     assert frame.locator("img").count() == 0
     frame.frame_element().scroll_into_view_if_needed()
     xy = frame.evaluate("(g) => network.canvasToDOM(network.getPositions([g])[g])", XSS)

@@ -32,12 +32,16 @@ def view_html(
     tfs: set[str] | None = None,
     reference: pd.DataFrame | None = None,
     height: str = "640px",
+    show_note: bool = True,
 ) -> str:
-    """The HTML of a selection: TFs as diamonds, true positives highlighted when ``reference`` is given."""
+    """The HTML of a selection: TFs as diamonds, true positives highlighted when ``reference`` is given.
+
+    ``show_note``: print the draw-cap note above the graph (off when the page shows it itself).
+    """
     edges = mark_reference(selection.edges, reference) if reference is not None else selection.edges
     return network_html(
         edges, positions, tfs=tfs, focus=selection.focus, reference=reference is not None,
-        note=selection.note, height=height,
+        note=selection.note if show_note else None, height=height,
     )
 
 

@@ -19,8 +19,8 @@ import pandas as pd
 
 from ...jobs.atomic import write_text_atomic
 
-LAYOUT_VERSION = 1
-LAYOUT_EDGES = 5000  # strongest edges that shape the layout (plus each gene's own strongest edge)
+LAYOUT_VERSION = 3
+LAYOUT_NEIGHBOURS = 3  # each gene's strongest edges that shape the layout
 _CACHE: OrderedDict[str, dict[str, tuple[float, float]]] = OrderedDict()
 _CACHE_SIZE = 16
 LAYOUT_CALLS = 0  # number of layouts actually computed in this process
@@ -33,10 +33,13 @@ def network_id(edges: pd.DataFrame) -> str:
     return h.hexdigest()[:16]
 
 
-def _layout_graph(edges: pd.DataFrame, n_edges: int) -> nx.Graph:
-    """Undirected graph of the strongest edges plus every gene's strongest edge (so every gene is placed)."""
-    best = pd.concat([edges.drop_duplicates("source"), edges.drop_duplicates("target")])
-    part = pd.concat([edges.head(n_edges), best])
+def _layout_graph(edges: pd.DataFrame, per_gene: int) -> nx.Graph:
+    """Undirected backbone: every gene's ``per_gene`` strongest edges (as regulator and as target).
+
+    A k-nearest-neighbour backbone spreads the picture evenly; the globally strongest edges alone would
+    crush the densest module into a clump and leave weakly linked genes without a place.
+    """
+    part = pd.concat([edges.groupby("source", sort=False).head(per_gene), edges.groupby("target", sort=False).head(per_gene)])
     G = nx.Graph()
     G.add_nodes_from(sorted(set(edges["source"]).union(edges["target"])))
     for s, t, w in part[["source", "target", "weight"]].itertuples(index=False):
@@ -64,20 +67,48 @@ def _spring(G: nx.Graph, seed: int) -> dict:
     return dict(zip(G, xy))
 
 
-def compute_layout(edges: pd.DataFrame, *, n_edges: int = LAYOUT_EDGES, seed: int = 0) -> dict[str, tuple[float, float]]:
+def compute_layout(edges: pd.DataFrame, *, per_gene: int = LAYOUT_NEIGHBOURS, seed: int = 0) -> dict[str, tuple[float, float]]:
     """Spring layout (networkx) of the whole network, scaled to screen units; same seed => same layout."""
     global LAYOUT_CALLS
     LAYOUT_CALLS += 1
     edges = edges.sort_values("weight", ascending=False, kind="stable")
-    G = _layout_graph(edges, n_edges)
+    G = _layout_graph(edges, per_gene)
     if G.number_of_nodes() == 0:
         return {}
     wmax = max((d["weight"] for *_, d in G.edges(data=True)), default=1.0) or 1.0
     for *_, d in G.edges(data=True):
         d["weight"] = d["weight"] / wmax
-    pos = _spring(G, seed)
-    scale = 80.0 * math.sqrt(G.number_of_nodes())  # ~constant node density on screen
-    return {str(n): (round(float(x) * scale, 2), round(float(y) * scale, 2)) for n, (x, y) in pos.items()}
+    return _packed(G, seed)
+
+
+def _packed(G: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
+    """Lay out each connected component on its own (spring layout, radius ~ sqrt(size)) and pack them in
+    rows, largest first, so that small components do not fly off to the edges of the picture."""
+    comps = sorted((sorted(c) for c in nx.connected_components(G)), key=lambda c: (-len(c), c[0]))
+    boxes = []
+    for comp in comps:
+        if len(comp) == 1:
+            local = {comp[0]: (0.0, 0.0)}
+        elif len(comp) == 2:
+            local = {comp[0]: (-0.5, 0.0), comp[1]: (0.5, 0.0)}
+        else:
+            local = _spring(G.subgraph(comp), seed)
+        radius = 60.0 * math.sqrt(len(comp)) + 20.0
+        boxes.append(({g: (float(x) * radius, float(y) * radius) for g, (x, y) in local.items()}, radius))
+    total = sum((2 * r) ** 2 for _, r in boxes)
+    row_width = max(2 * boxes[0][1], 1.3 * math.sqrt(total)) if boxes else 0.0
+    out: dict[str, tuple[float, float]] = {}
+    x = y = row_h = 0.0
+    for local, r in boxes:
+        side = 2 * r + 40.0
+        if x > 0 and x + side > row_width:
+            x, y, row_h = 0.0, y + row_h, 0.0
+        cx, cy = x + side / 2, y + side / 2
+        for g, (px, py) in local.items():
+            out[str(g)] = (round(cx + px, 2), round(cy + py, 2))
+        x += side
+        row_h = max(row_h, side)
+    return out
 
 
 def layout_for(
