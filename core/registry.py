@@ -11,6 +11,9 @@ def _collect() -> dict[str, MethodSpec]:
 
     specs: list[MethodSpec] = [*correlation_spec.SPECS]
     # Model families register below (keep one import per family):
+    from .models.catran import spec as catran_spec
+
+    specs.append(catran_spec.SPEC)
     return {s.name: s for s in specs}
 
 
