@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .errors import InputError
 from .specs import MethodSpec
 
@@ -11,9 +13,13 @@ def _collect() -> dict[str, MethodSpec]:
 
     specs: list[MethodSpec] = [*correlation_spec.SPECS]
     # Model families register below (keep one import per family):
-    from .models.catran import spec as catran_spec
+    from .grn import trees_spec; specs += trees_spec.SPECS  # noqa: E702
+    from .models.deepsem import spec as deepsem_spec; specs += deepsem_spec.SPECS  # noqa: E702
+    from .models.catran import spec as catran_spec; specs += [catran_spec.SPEC]  # noqa: E702
+    if os.environ.get("SCGRN_DEBUG_METHODS") == "1":
+        from .grn import debug_spec
 
-    specs.append(catran_spec.SPEC)
+        specs += debug_spec.SPECS
     return {s.name: s for s in specs}
 
 

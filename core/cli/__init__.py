@@ -19,7 +19,9 @@ SUBCOMMANDS = [
     "core.cli.inspect_cmd",
     "core.cli.train_cmd",
     "core.cli.runs_cmd",
-    "core.cli.app_cmd",
+    "core.cli.cancel_cmd",
+    "core.cli.grn_cmd",
+    "core.cli.eval_cmd",
 ]
 
 

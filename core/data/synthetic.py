@@ -79,7 +79,7 @@ def simulate_counts(
     labels = np.array(["control"] * n_cells + [p for p in perturbations for _ in range(cells_per_perturbation)], dtype=object)
     states = rng.integers(0, n_states, size=n_total)
     n_master = int((np.abs(network.weights).sum(axis=1) == 0).sum())
-    basal = rng.uniform(-6.0, -3.5, size=G)  # log fraction of the library
+    basal = rng.uniform(-8.0, -4.5, size=G)  # log fraction of the library
     state_effect = np.zeros((n_states, G))
     state_effect[:, :n_master] = rng.normal(0.0, 1.2, size=(n_states, n_master))
     library = rng.lognormal(np.log(mean_library), 0.35, size=n_total)

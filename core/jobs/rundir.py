@@ -1,0 +1,168 @@
+"""The run-directory protocol: one folder per run, the single source of truth.
+
+``params.json`` (what to do), ``status.json`` (state, reason, pid, device, times), ``progress.jsonl`` (one
+JSON line per epoch, rewritten atomically), ``log.txt``, ``checkpoints/`` and artifacts. The app and the CLI
+list runs by reading these files, so closing a tab or restarting the server loses nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .atomic import read_json, write_json_atomic
+from .process import is_alive
+from .workspace import runs_dir
+
+STATES = ("queued", "running", "finished", "failed", "cancelled")
+ACTIVE = ("queued", "running")
+
+
+def new_run_id(method: str) -> str:
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{method}-{secrets.token_hex(2)}"
+
+
+@dataclass
+class Run:
+    """A view of one run directory (reads the files each time: always current)."""
+
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return read_json(self.path / "params.json", {}) or {}
+
+    @property
+    def status(self) -> dict[str, Any]:
+        """status.json, with a dead process's queued/running state reconciled to ``failed``."""
+        st = read_json(self.path / "status.json", {}) or {}
+        if st.get("state") in ACTIVE and st.get("pid") and not is_alive(st.get("pid"), st.get("pid_start")):
+            st = read_json(self.path / "status.json", {}) or {}  # it may just have finished
+            if st.get("state") in ACTIVE:
+                st = self.set_status(
+                    "failed", reason="The job's process ended unexpectedly (killed, out of memory, or the machine restarted)."
+                )
+        return st
+
+    @property
+    def state(self) -> str:
+        return self.status.get("state", "unknown")
+
+    def set_status(self, state: str | None, **fields: Any) -> dict[str, Any]:
+        """Merge ``fields`` into status.json (and set ``state`` unless None), under a file lock."""
+        assert state is None or state in STATES, state
+        with open(self.path / ".status.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            st = read_json(self.path / "status.json", {}) or {}
+            st.update(fields)
+            if state is not None:
+                st["state"] = state
+            st["updated"] = time.time()
+            write_json_atomic(self.path / "status.json", st)
+            return st
+
+    def progress(self) -> list[dict[str, Any]]:
+        try:
+            lines = (self.path / "progress.jsonl").read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        out = []
+        for ln in lines:
+            try:
+                out.append(json.loads(ln))
+            except json.JSONDecodeError:
+                continue
+        return out
+
+    def log_tail(self, n_lines: int = 200) -> str:
+        try:
+            lines = (self.path / "log.txt").read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return ""
+        return "\n".join(lines[-n_lines:])
+
+    def artifact(self, name: str) -> Path:
+        return self.path / name
+
+    def has(self, name: str) -> bool:
+        return (self.path / name).exists()
+
+    def metrics(self) -> dict[str, Any]:
+        return read_json(self.path / "metrics.json", {}) or {}
+
+    def eta_seconds(self) -> float | None:
+        """Remaining seconds from the mean epoch time so far (None before two epochs)."""
+        prog = self.progress()
+        if len(prog) < 2:
+            return None
+        last = prog[-1]
+        per_epoch = last["time"] / max(last["epoch"], 1)
+        return max(0.0, per_epoch * (last["n_epochs"] - last["epoch"]))
+
+
+def create_run(
+    task: str,
+    method: str,
+    dataset: str | Path,
+    params: dict[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    device: str = "auto",
+    tfs: list[str] | None = None,
+    reference: str | Path | None = None,
+    label: str | None = None,
+    extra: dict[str, Any] | None = None,
+    root: Path | None = None,
+) -> Run:
+    """Make a new run directory in the 'queued' state (nothing runs until an executor submits it)."""
+    root = root or runs_dir()
+    path = root / new_run_id(method)
+    path.mkdir(parents=True)
+    (path / "checkpoints").mkdir()
+    write_json_atomic(
+        path / "params.json",
+        {
+            "task": task,
+            "method": method,
+            "dataset": str(Path(dataset).resolve()),
+            "params": params or {},
+            "seed": int(seed),
+            "device": device,
+            "tfs": tfs,
+            "reference": str(Path(reference).resolve()) if reference else None,
+            "label": label or method,
+            "created": time.time(),
+            **(extra or {}),
+        },
+    )
+    run = Run(path)
+    now = time.time()
+    run.set_status("queued", created=now, queued_at=now)
+    return run
+
+
+def list_runs(root: Path | None = None) -> list[Run]:
+    """All runs under the workspace, newest first."""
+    root = root or runs_dir()
+    runs = [Run(p) for p in root.iterdir() if (p / "params.json").exists()]
+    return sorted(runs, key=lambda r: r.params.get("created", 0), reverse=True)
+
+
+def get_run(run_id_or_path: str | Path) -> Run:
+    from ..errors import InputError
+
+    p = Path(run_id_or_path)
+    if not (p / "params.json").exists():
+        p = runs_dir() / str(run_id_or_path)
+    if not (p / "params.json").exists():
+        raise InputError(f"No run {str(run_id_or_path)!r}: not a run directory (no params.json).")
+    return Run(p)
