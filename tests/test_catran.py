@@ -100,6 +100,21 @@ def test_interventional_loss_targets_perturbed_source_column():
     assert interventional_loss(pred, x, attn, torch.full((30,), -1)) is None
 
 
+def test_interventional_targets_paper_vs_centred():
+    # identical errors in perturbed and other cells: the paper's importance is 0.5, the centred one 0
+    x = torch.zeros(20, 3)
+    pred = torch.ones(20, 3)
+    attn = torch.full((3, 3), 0.25)
+    pert = torch.tensor([0] * 10 + [-1] * 10)
+    paper = interventional_loss(pred, x, attn, pert, "paper")
+    centred = interventional_loss(pred, x, attn, pert, "centred")
+    assert paper.item() == pytest.approx(0.5 * 0.25**2)
+    assert centred.item() == pytest.approx(0.5 * 0.25**2)  # |0.25 - 0.5| == |0.25 - 0|
+    attn = torch.full((3, 3), 0.5)
+    assert interventional_loss(pred, x, attn, pert, "paper").item() == pytest.approx(0.0)
+    assert interventional_loss(pred, x, attn, pert, "centred").item() == pytest.approx(0.5 * 0.5**2)
+
+
 def test_interventional_training_runs_and_changes_result(pert_data):
     adata, _, tfs, perturbed = pert_data
     assert set(perturbed) <= set(tfs) and "control" in set(adata.obs["perturbation"])
@@ -130,3 +145,23 @@ def test_runner_via_registry(synthetic_small):
     assert len(edges) == 30 and set(edges.source) <= set(tfs)
     assert abs(edges.attrs["n_parameters"] - (9000 + 40 * adata.n_vars)) < 0.1 * (9000 + 40 * adata.n_vars)
     assert {"embed_dim", "lr", "perturbation_key", "top_k", "symmetrise"} <= set(spec.defaults())
+
+
+def test_cli_grn_with_perturbation_key(tmp_path, pert_data, capsys):
+    import json
+
+    from core.cli import main
+
+    adata, _, tfs, _ = pert_data
+    path = tmp_path / "pert.h5ad"
+    adata.write_h5ad(path)
+    out = tmp_path / "edges.tsv"
+    rc = main(["grn", str(path), "--model", "catran", "--perturbation-key", "perturbation", "--top-k", "15",
+               "--epochs", "1", "--param", "min_steps_per_epoch=1", "--param", "batch_cells=64", "--out", str(out)])
+    assert rc == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["model"] == "catran" and result["n_edges"] == 15
+    assert result["params"]["perturbation_key"] == "perturbation"
+    assert result["n_parameters"] == 8734 + 40 * adata.n_vars
+    assert main(["grn", str(path), "--model", "catran", "--perturbation-key", "guide", "--epochs", "1",
+                 "--out", str(out)]) == 2

@@ -180,8 +180,9 @@ def catran_grn(
     weight_decay: float = 0.05,
     min_steps_per_epoch: int = 10,
     perturbation_key: str = "",
-    intervention_weight: float = 10.0,
+    intervention_weight: float = 0.3,
     cells_per_class: int = 25,
+    intervention_target: str = "centred",
     top_k: int = 0,
     symmetrise: bool = False,
     use_counts: bool = True,
@@ -197,7 +198,8 @@ def catran_grn(
                    perturbation_key=perturbation_key or None, standardize=standardize)
     model.train(ctx, epochs=epochs, lr=lr, batch_cells=batch_cells, max_genes=max_genes,
                 hide_fraction=hide_fraction, weight_decay=weight_decay, min_steps_per_epoch=min_steps_per_epoch,
-                intervention_weight=intervention_weight, cells_per_class=cells_per_class)
+                intervention_weight=intervention_weight, cells_per_class=cells_per_class,
+                intervention_target=intervention_target)
     if ctx.run_dir is not None:
         model.save(ctx.checkpoint_dir / "catran.pt")
     return model.get_grn(top_k=top_k or None, symmetrise=symmetrise, tfs=ctx.tfs)
