@@ -19,8 +19,9 @@ PRESETS = {
 
 
 def _record(adata: ad.AnnData, step: str, **details) -> None:
-    steps = list(adata.uns.get("scgrn_preprocessing", []))
-    steps.append({"step": step, **details})
+    """Append a step to ``uns["scgrn_preprocessing"]`` as {"01_step": {details}} (h5ad-writable)."""
+    steps = dict(adata.uns.get("scgrn_preprocessing", {}))
+    steps[f"{len(steps) + 1:02d}_{step}"] = {k: v for k, v in details.items() if v is not None}
     adata.uns["scgrn_preprocessing"] = steps
 
 

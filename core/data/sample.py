@@ -99,3 +99,21 @@ def sample_path(name: str, folder: Path = SAMPLE_DIR) -> Path:
 if __name__ == "__main__":
     for p in write_sample_data():
         print(p)
+
+
+def prepare_sample(name: str = "synthetic"):
+    """Read a sample, apply its default preprocessing (log1p; counts kept) and save it as a prepared dataset
+    with its reference network and TF list. Returns the PreparedDataset."""
+    from ..io.expression import read_expression
+    from ..io.networks import read_network, read_tf_list
+    from .preprocess import apply_preset
+    from .store import save_prepared
+
+    info = SAMPLES[name]
+    adata = read_expression(sample_path(name))
+    prepared = apply_preset(adata, "log1p")
+    reference = read_network(SAMPLE_DIR / info.reference) if info.reference else None
+    tfs = read_tf_list(SAMPLE_DIR / info.tfs) if info.tfs else None
+    meta = {"source": f"sample:{name}", "layout": "cells-by-genes", "preprocessing": "log1p",
+            "labels_key": info.labels, "perturbation_key": None, "value_kind": "counts"}
+    return save_prepared(prepared, name, reference=reference, tfs=tfs, meta=meta)

@@ -1,0 +1,40 @@
+"""Launch a run on a prepared dataset: create the run directory and hand it to an executor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..data.store import PreparedDataset
+from ..registry import get_method
+from .executor import Executor, default_executor
+from .rundir import Run, create_run
+
+
+def launch(
+    dataset: PreparedDataset,
+    method: str,
+    params: dict[str, Any] | None = None,
+    *,
+    preset: str | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    use_tfs: bool = True,
+    use_reference: bool = True,
+    labels_key: str | None = None,
+    executor: Executor | None = None,
+) -> Run:
+    """Validate ``params`` against the method's spec, create the run and submit it (returns at once)."""
+    spec = get_method(method)
+    resolved = spec.resolve_params(params, preset)  # raises InputError on bad values before anything starts
+    meta = dataset.meta
+    run = create_run(
+        spec.task, method, dataset.h5ad, resolved, seed=seed, device=device,
+        tfs=dataset.tfs if (use_tfs and spec.uses_tfs) else None,
+        reference=dataset.reference if use_reference else None,
+        label=spec.label + (f" ({preset})" if preset else ""),
+        extra={"preset": preset, "dataset_id": dataset.id, "dataset_name": meta.get("name"),
+               "labels_key": labels_key if labels_key is not None else meta.get("labels_key"),
+               "perturbation_key": meta.get("perturbation_key")},
+    )
+    (executor or default_executor()).submit(run)
+    return run

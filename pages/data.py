@@ -1,0 +1,151 @@
+"""Data page: choose sample data or upload, check the summary and QC, preprocess, add a reference network."""
+
+import plotly.express as px
+import streamlit as st
+
+from core.data.preprocess import PRESETS, apply_preset
+from core.data.sample import SAMPLES, SAMPLE_DIR, sample_path
+from core.data.store import list_prepared, save_prepared
+from core.data.summary import qc_metrics, summarize
+from core.errors import InputError
+from core.io.expression import read_expression
+from core.io.layout import LAYOUTS
+from core.io.networks import network_overlap, read_network, read_tf_list
+from core.io.uploads import store_uploads
+from ui.common import current_or_default_dataset, set_current_dataset, user_errors
+
+st.title("Data")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the data…")
+def _read(path: str, layout: str, mtime: float):
+    return read_expression(path, layout=layout)
+
+
+def _mtime(path) -> float:
+    from pathlib import Path
+
+    return Path(path).stat().st_mtime
+
+
+current = current_or_default_dataset()
+if current is not None:
+    m = current.meta
+    st.success(f"Current dataset: **{m.get('name')}** — {m.get('n_cells')} cells × {m.get('n_genes')} genes "
+               f"({m.get('preprocessing', 'as is')}). Go to **Train** to fit a model, or prepare another dataset below.")
+
+source = st.radio("Source", ["Sample data", "Upload", "Earlier dataset"], horizontal=True)
+path = None
+ref_file = tfs_file = None
+sample = None
+
+if source == "Sample data":
+    name = st.selectbox("Sample dataset", list(SAMPLES), format_func=lambda k: SAMPLES[k].title)
+    sample = SAMPLES[name]
+    st.caption(sample.description)
+    with user_errors():
+        path = sample_path(name)
+        if sample.reference:
+            ref_file = SAMPLE_DIR / sample.reference
+        if sample.tfs:
+            tfs_file = SAMPLE_DIR / sample.tfs
+elif source == "Upload":
+    ups = st.file_uploader(
+        "Expression data: .h5ad, .csv/.tsv/.txt (optionally .gz), a 10x .h5 file, or the three files of a 10x folder",
+        accept_multiple_files=True,
+    )
+    if ups:
+        key = tuple((u.name, u.size) for u in ups)
+        if st.session_state.get("upload_key") != key:
+            with user_errors("Upload: "):
+                st.session_state["upload_path"] = str(store_uploads((u.name, u.getvalue()) for u in ups))
+                st.session_state["upload_key"] = key
+        path = st.session_state.get("upload_path")
+else:
+    prepared = list_prepared()
+    if not prepared:
+        st.info("No datasets prepared yet.")
+    else:
+        ds = st.selectbox("Prepared dataset", prepared, format_func=lambda d: f"{d.meta.get('name')} · {d.id}")
+        if st.button("Use this dataset", type="primary"):
+            set_current_dataset(ds)
+            st.rerun()
+    st.stop()
+
+if path is None:
+    st.info("Pick a sample dataset or upload a file to begin.")
+    st.stop()
+
+layout = st.segmented_control("Table orientation", LAYOUTS, default="auto",
+                              help="Only tables (CSV/TSV) are ambiguous. 'auto' applies the rule shown below.") or "auto"
+adata = None
+with user_errors():
+    adata = _read(str(path), layout, _mtime(path))
+if adata is None:
+    st.stop()
+
+s = summarize(adata)
+c = st.columns(5)
+c[0].metric("Cells", f"{s.n_cells:,}")
+c[1].metric("Genes", f"{s.n_genes:,}")
+c[2].metric("Values look like", s.value_kind)
+c[3].metric("Zeros", f"{s.sparsity:.1%}")
+c[4].metric("Range", f"{s.min_value:.3g} … {s.max_value:.3g}")
+st.caption(f"Orientation: **{s.layout}** — {s.layout_rule}. If that is wrong, flip it above.")
+
+with st.expander("Quality control", expanded=False):
+    cells, genes = qc_metrics(adata)
+    q = st.columns(2)
+    q[0].plotly_chart(px.histogram(cells, x="total", nbins=50, title="Total per cell"), width="stretch")
+    q[1].plotly_chart(px.histogram(cells, x="genes_detected", nbins=50, title="Genes detected per cell"), width="stretch")
+    q = st.columns(2)
+    q[0].plotly_chart(px.histogram(genes, x="mean", nbins=50, log_y=True, title="Mean per gene"), width="stretch")
+    q[1].plotly_chart(px.histogram(genes, x="detected_fraction", nbins=50, title="Fraction of cells detecting each gene"),
+                      width="stretch")
+    st.dataframe(adata.obs.head(50), width="stretch")
+
+st.subheader("Preprocessing")
+default_preset = "log1p" if s.value_kind == "counts" else "none"
+preset = st.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(default_preset), format_func=lambda k: f"{k} — {PRESETS[k]}")
+n_hvg = st.number_input("Highly variable genes to keep", 100, 20000, 2000, step=100) if preset == "log1p_hvg" else 2000
+st.caption("Raw counts are always kept in `layers['counts']` for the count likelihoods and CaTran.")
+
+st.subheader("Labels, reference network and TFs")
+cols = st.columns(2)
+labels = cols[0].selectbox("Cell labels (for ASW/ARI)", ["(none)"] + s.label_columns,
+                           index=(s.label_columns.index(sample.labels) + 1) if sample and sample.labels in s.label_columns else 0)
+pert = cols[1].selectbox("Perturbation column (CaTran interventional loss)", ["(none)"] + [c for c in adata.obs.columns],
+                         index=0, help="An obs column naming the perturbed gene; 'control'/'non-targeting' otherwise.")
+cols = st.columns(2)
+ref_up = cols[0].file_uploader("Reference network (BEELINE Gene1,Gene2 / SCENIC TF,target,importance / DeepSEM TSV)",
+                               type=["csv", "tsv", "txt", "gz"])
+tf_up = cols[1].file_uploader("TF list (one per line, or a CSV with a TF column)", type=["csv", "tsv", "txt"])
+reference = tfs = None
+with user_errors("Reference network: "):
+    if ref_up is not None:
+        ref_file = store_uploads([(ref_up.name, ref_up.getvalue())])
+    if ref_file is not None:
+        reference = read_network(ref_file)
+        ov = network_overlap(reference, adata.var_names)
+        cols[0].caption(f"{ov['n_edges']} edges; {ov['n_genes_in_data']}/{ov['n_genes']} of its genes are in the data, "
+                        f"{ov['n_edges_in_data']} edges usable.")
+with user_errors("TF list: "):
+    if tf_up is not None:
+        tfs_file = store_uploads([(tf_up.name, tf_up.getvalue())])
+    if tfs_file is not None:
+        tfs = read_tf_list(tfs_file)
+        n_in = len(set(tfs) & set(adata.var_names))
+        if n_in == 0:
+            raise InputError(f"none of the {len(tfs)} TFs are genes of the data (e.g. {tfs[0]!r}).")
+        cols[1].caption(f"{len(tfs)} TFs, {n_in} of them in the data.")
+
+if st.button("Use this dataset", type="primary"):
+    with user_errors(), st.spinner("Preparing…"):
+        prepared = apply_preset(adata, preset, int(n_hvg))
+        meta = {"source": str(path), "layout": s.layout, "layout_rule": s.layout_rule, "preprocessing": preset,
+                "labels_key": None if labels == "(none)" else labels,
+                "perturbation_key": None if pert == "(none)" else pert, "value_kind": s.value_kind}
+        name = sample.name if sample else adata.uns.get("scgrn_input", {}).get("name", "upload")
+        ds = save_prepared(prepared, name, reference=reference, tfs=tfs, meta=meta)
+        set_current_dataset(ds)
+        st.rerun()

@@ -1,0 +1,77 @@
+"""Runs page: every run from disk, live progress (loss curve, ETA), logs, cancel. Reattaches via ?run=ID."""
+
+import time
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.jobs.executor import default_executor
+from core.jobs.rundir import ACTIVE, list_runs
+from ui.common import STATE_ICONS, run_label
+
+st.title("Runs")
+runs = list_runs()
+if not runs:
+    st.info("No runs yet: launch one on the Train page.")
+    st.stop()
+
+table = pd.DataFrame([
+    {"": STATE_ICONS.get(r.state, ""), "state": r.state, "model": r.params.get("label"),
+     "dataset": r.params.get("dataset_name"), "device": r.status.get("device"),
+     "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.params.get("created", 0))), "id": r.id}
+    for r in runs
+])
+st.dataframe(table, hide_index=True, width="stretch")
+
+ids = [r.id for r in runs]
+wanted = st.query_params.get("run")
+run = st.selectbox("Run", runs, index=ids.index(wanted) if wanted in ids else 0, format_func=run_label)
+if st.query_params.get("run") != run.id:
+    st.query_params["run"] = run.id
+
+
+@st.fragment(run_every=1.0)
+def live(run) -> None:
+    st_ = run.status
+    state = st_.get("state")
+    prog = run.progress()
+    c = st.columns(4)
+    c[0].metric("State", f"{STATE_ICONS.get(state, '')} {state}")
+    c[1].metric("Device", st_.get("device") or "—")
+    if prog:
+        last = prog[-1]
+        c[2].metric("Epoch", f"{last['epoch']} / {last['n_epochs']}")
+        eta = run.eta_seconds()
+        c[3].metric("ETA", f"{eta:.0f} s" if eta is not None and state == "running" else "—")
+        st.progress(min(1.0, last["epoch"] / max(last["n_epochs"], 1)))
+    if state == "queued":
+        st.info("Queued: waiting for the device (one job at a time per device, first come first served).")
+    if state == "failed":
+        st.error(f"Failed: {st_.get('reason')}")
+    if state == "cancelled":
+        st.warning("Cancelled.")
+    if state == "finished":
+        m = st_.get("metrics", {})
+        st.success("Finished. " + ", ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in m.items()))
+        task = run.params.get("task")
+        target = {"grn": "pages/grn.py", "embed": "pages/embedding.py"}.get(task)
+        if target and st.button("Open the result", key=f"open_{run.id}"):
+            st.switch_page(target, query_params={"run": run.id})
+    losses = [k for k in (prog[-1] if prog else {}) if "loss" in k]
+    if losses:
+        fig = go.Figure()
+        for k in losses:
+            fig.add_trace(go.Scatter(x=[p["epoch"] for p in prog], y=[p.get(k) for p in prog], name=k, mode="lines"))
+        fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="epoch", title="Training loss")
+        st.plotly_chart(fig, width="stretch")
+    if state in ACTIVE and st.button("Cancel run", key=f"cancel_{run.id}"):
+        default_executor().cancel(run)
+        st.rerun()
+    with st.expander("Log"):
+        st.code(run.log_tail() or "(empty)", language=None)
+    with st.expander("Parameters"):
+        st.json(run.params)
+
+
+live(run)

@@ -1,0 +1,47 @@
+"""Train page: choose a model and its hyperparameters (with presets) and launch it in the background."""
+
+import streamlit as st
+
+from core.device import device_label, resolve_device
+from core.jobs.launch import launch
+from core.registry import methods
+from ui.common import current_or_default_dataset, user_errors
+
+st.title("Train")
+ds = current_or_default_dataset()
+meta = ds.meta
+st.caption(f"Dataset: **{meta.get('name')}** — {meta.get('n_cells')} cells × {meta.get('n_genes')} genes, "
+           f"preprocessing: {meta.get('preprocessing')}. Change it on the Data page.")
+
+TASKS = {"grn": "Gene regulatory network", "embed": "Cell embedding / clusters"}
+available = {t: methods(t) for t in TASKS if methods(t)}
+task = st.radio("What to learn", list(available), format_func=TASKS.get, horizontal=True)
+specs = available[task]
+name = st.selectbox("Model", list(specs), format_func=lambda k: specs[k].label)
+spec = specs[name]
+if spec.description:
+    st.caption(spec.description)
+
+preset = None
+if spec.presets:
+    preset = st.selectbox("Preset", list(spec.presets), help="Presets fill the hyperparameters below; every value stays editable.")
+with st.expander("Hyperparameters", expanded=True):
+    from ui.common import param_form
+
+    values = param_form(spec, preset, key="train")
+
+c = st.columns(4)
+seed = int(c[0].number_input("Seed", 0, 2**31 - 1, 0))
+device = c[1].selectbox("Device", ["auto", "cpu", "cuda", "mps"])
+with user_errors():
+    c[1].caption(f"auto → {device_label(resolve_device('auto'))}")
+use_tfs = c[2].checkbox("Restrict sources to TFs", value=bool(ds.tfs), disabled=not ds.tfs or task != "grn",
+                        help="Needs a TF list on the Data page.")
+use_ref = c[3].checkbox("Score against reference", value=ds.reference is not None, disabled=ds.reference is None)
+
+if st.button("Launch", type="primary"):
+    with user_errors():
+        run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref)
+        st.session_state["launched"] = run.id
+        st.query_params["run"] = run.id
+        st.switch_page("pages/runs.py", query_params={"run": run.id})

@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages (layout and session state only; no maths)."""

@@ -1,0 +1,121 @@
+"""Shared page helpers: user-error display, current dataset/run in the URL, run pickers, param forms."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any, Iterator
+
+import streamlit as st
+
+from core.errors import ScgrnError
+from core.jobs.rundir import Run, get_run, list_runs
+from core.data.store import PreparedDataset, list_prepared
+
+STATE_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "failed": "❌", "cancelled": "🛑"}
+
+
+@contextlib.contextmanager
+def user_errors(prefix: str = "") -> Iterator[None]:
+    """Show ScgrnError messages as st.error (never a traceback); other errors as a short generic message."""
+    try:
+        yield
+    except ScgrnError as exc:
+        st.error(f"{prefix}{exc}")
+    except (FileNotFoundError, PermissionError) as exc:
+        st.error(f"{prefix}{exc}")
+
+
+def current_dataset() -> PreparedDataset | None:
+    """The dataset chosen on the Data page (kept in the URL as ?dataset=ID so a reload keeps it)."""
+    ds_id = st.session_state.get("dataset_id") or st.query_params.get("dataset")
+    if not ds_id:
+        return None
+    for d in list_prepared():
+        if d.id == ds_id:
+            return d
+    return None
+
+
+def current_or_default_dataset() -> PreparedDataset:
+    """The current dataset; on a first visit the newest prepared one, or the synthetic sample prepared now."""
+    ds = current_dataset()
+    if ds is None:
+        prepared = list_prepared()
+        if prepared:
+            ds = prepared[0]
+        else:
+            from core.data.sample import prepare_sample
+
+            with st.spinner("Preparing the synthetic sample dataset…"):
+                ds = prepare_sample("synthetic")
+        set_current_dataset(ds)
+    return ds
+
+
+def set_current_dataset(ds: PreparedDataset) -> None:
+    st.session_state["dataset_id"] = ds.id
+    st.query_params["dataset"] = ds.id
+
+
+def run_label(run: Run) -> str:
+    p, s = run.params, run.status
+    icon = STATE_ICONS.get(s.get("state"), "•")
+    when = time.strftime("%m-%d %H:%M", time.localtime(p.get("created", 0)))
+    return f"{icon} {p.get('label') or p.get('method')} · {p.get('dataset_name', '')} · {when} · {run.id[-4:]}"
+
+
+def pick_run(task: str | None = None, *, finished_only: bool = True, key: str = "run") -> Run | None:
+    """A run selector synced with ?run=ID (so reloading the page reattaches to the same run)."""
+    runs = [r for r in list_runs() if (task is None or r.params.get("task") == task)]
+    if finished_only:
+        runs = [r for r in runs if r.state == "finished"]
+    if not runs:
+        return None
+    ids = [r.id for r in runs]
+    wanted = st.query_params.get("run")
+    index = ids.index(wanted) if wanted in ids else 0
+    chosen = st.selectbox("Run", runs, index=index, format_func=run_label, key=f"pick_{key}")
+    if chosen is not None and st.query_params.get("run") != chosen.id:
+        st.query_params["run"] = chosen.id
+    return chosen
+
+
+def url_run() -> Run | None:
+    rid = st.query_params.get("run")
+    if not rid:
+        return None
+    try:
+        return get_run(rid)
+    except ScgrnError:
+        return None
+
+
+def param_form(spec, preset: str | None, key: str) -> dict[str, Any]:
+    """Widgets for a MethodSpec's parameters (defaults from the chosen preset); returns the values."""
+    base = spec.resolve_params({}, preset)
+    values: dict[str, Any] = {}
+    cols = st.columns(3)
+    for i, p in enumerate(spec.params):
+        col = cols[i % 3]
+        wkey = f"{key}_{spec.name}_{preset}_{p.name}"
+        default = base.get(p.name, p.default)
+        with col:
+            if p.kind == "bool":
+                values[p.name] = st.checkbox(p.name, value=bool(default), help=p.help, key=wkey)
+            elif p.kind == "choice":
+                opts = list(p.choices or [])
+                values[p.name] = st.selectbox(p.name, opts, index=opts.index(default) if default in opts else 0,
+                                              help=p.help, key=wkey)
+            elif p.kind == "int":
+                values[p.name] = int(st.number_input(p.name, value=int(default), step=1, help=p.help, key=wkey,
+                                                     min_value=int(p.min) if p.min is not None else None,
+                                                     max_value=int(p.max) if p.max is not None else None))
+            elif p.kind == "float":
+                values[p.name] = float(st.number_input(p.name, value=float(default), help=p.help, key=wkey,
+                                                       format="%.6g",
+                                                       min_value=float(p.min) if p.min is not None else None,
+                                                       max_value=float(p.max) if p.max is not None else None))
+            else:
+                values[p.name] = st.text_input(p.name, value=str(default), help=p.help, key=wkey)
+    return values
