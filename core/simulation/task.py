@@ -97,3 +97,41 @@ def run(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> dict[str,
     for line in readings(res.summary):
         ctx.log(line)
     return metrics
+
+
+def launch_simulation(
+    source_run,
+    n_cells: int,
+    *,
+    noise: float | None = None,
+    component: int | None = None,
+    mode: str = "auto",
+    keep_zeros: bool = True,
+    grn_method: str = "pearson",
+    seed: int = 0,
+    executor=None,
+):
+    """Create a "simulate" run from a finished training run and submit it (returns the Run at once)."""
+    from ..errors import InputError
+    from ..jobs.executor import default_executor
+    from ..jobs.rundir import create_run, get_run
+    from .simulate import DEEPSEM_METHODS, VAE_METHODS
+
+    src = get_run(source_run)
+    sp = src.params
+    if sp.get("method") not in VAE_METHODS + DEEPSEM_METHODS:
+        raise InputError(f"Run {src.id} used {sp.get('method')!r}; simulate from a DeepSEM, VAE or GMVAE run.")
+    if src.state != "finished":
+        raise InputError(f"Run {src.id} is {src.state}; simulate from a finished run.")
+    if int(n_cells) < 10:
+        raise InputError("Simulate at least 10 cells.")
+    params = {"source_run": str(src.path), "n_cells": int(n_cells), "noise": noise, "component": component,
+              "mode": mode, "keep_zeros": bool(keep_zeros), "grn_method": grn_method}
+    run = create_run(
+        "simulate", "simulate", sp["dataset"], params, seed=seed, device=sp.get("device", "auto"), tfs=sp.get("tfs"),
+        label=f"Simulation from {sp.get('label') or sp.get('method')}",
+        extra={"source_run": src.id, "source_method": sp.get("method"), "dataset_id": sp.get("dataset_id"),
+               "dataset_name": sp.get("dataset_name")},
+    )
+    (executor or default_executor()).submit(run)
+    return run
