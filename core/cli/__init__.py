@@ -20,6 +20,7 @@ SUBCOMMANDS = [
     "core.cli.train_cmd",
     "core.cli.runs_cmd",
     "core.cli.cancel_cmd",
+    "core.cli.simulate_cmd",
     "core.cli.compare_cmd",
 ]
 

@@ -28,6 +28,17 @@ VAE_METHODS = ("vae", "gmvae")
 DEEPSEM_METHODS = ("deepsem",)
 
 
+def _subset(adata: ad.AnnData, idx: np.ndarray) -> ad.AnnData:
+    """Rows ``idx`` (repeats allowed) as a new AnnData, without anndata's duplicate-name warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        sub = adata[idx].copy()
+    sub.obs_names = [f"cell{i}" for i in range(sub.n_obs)]  # unique; the originating names are kept by callers
+    return sub
+
+
 def _pick_cells(n_obs: int, n_cells: int, rng: np.random.Generator) -> np.ndarray:
     """Originating cells: without replacement when possible, otherwise every cell then random extras."""
     if n_cells <= n_obs:
@@ -87,9 +98,9 @@ def simulate_vae(
         if noise < 0:
             raise InputError("noise must be >= 0.")
         idx = _pick_cells(adata.n_obs, int(n_cells), np.random.default_rng(seed))
-        sub = adata[idx]
+        sub = _subset(adata, idx)
         sim = model.perturb(sub, noise=float(noise), seed=seed)
-        origin = sub.obs_names.to_numpy()
+        origin = adata.obs_names[idx].to_numpy()
         settings["noise"] = float(noise)
     else:
         raise InputError(f"Unknown simulation mode {mode!r}; use prior or perturb.")
@@ -113,12 +124,12 @@ def simulate_deepsem(
     if noise < 0:
         raise InputError("noise must be >= 0.")
     idx = _pick_cells(adata.n_obs, int(n_cells), np.random.default_rng(seed))
-    sub = adata[idx]
+    sub = _subset(adata, idx)
     values, layer = deepsem_generate(model, sub, noise=float(noise), keep_zeros=keep_zeros, seed=seed)
     tmp = ad.AnnData(values.astype(np.float32), var=pd.DataFrame(index=pd.Index(model_genes(model, adata))))
     settings = {"model": "deepsem", "mode": "perturb", "n_cells": int(n_cells), "seed": int(seed), "noise": float(noise),
                 "keep_zeros": bool(keep_zeros), "layer": layer}
-    return _finish(tmp, sub.obs_names.to_numpy(), run_id, settings)
+    return _finish(tmp, adata.obs_names[idx].to_numpy(), run_id, settings)
 
 
 def model_genes(model, adata: ad.AnnData) -> list[str]:
