@@ -123,18 +123,10 @@ def simulate_deepsem(
 
     if noise < 0:
         raise InputError("noise must be >= 0.")
-    idx = _pick_cells(adata.n_obs, int(n_cells), np.random.default_rng(seed))
-    sub = _subset(adata, idx)
-    values, layer = deepsem_generate(model, sub, noise=float(noise), keep_zeros=keep_zeros, seed=seed)
-    tmp = ad.AnnData(values.astype(np.float32), var=pd.DataFrame(index=pd.Index(model_genes(model, adata))))
+    sim, origin, extra = deepsem_generate(model, adata, int(n_cells), float(noise), keep_zeros, seed)
     settings = {"model": "deepsem", "mode": "perturb", "n_cells": int(n_cells), "seed": int(seed), "noise": float(noise),
-                "keep_zeros": bool(keep_zeros), "layer": layer}
-    return _finish(tmp, adata.obs_names[idx].to_numpy(), run_id, settings)
-
-
-def model_genes(model, adata: ad.AnnData) -> list[str]:
-    genes = getattr(model, "genes", None) or (getattr(model, "config", {}) or {}).get("genes")
-    return list(genes) if genes else [str(g) for g in adata.var_names]
+                "keep_zeros": bool(keep_zeros), **extra}
+    return _finish(sim, origin, run_id, settings)
 
 
 # ---- dispatch -----------------------------------------------------------------------------------------

@@ -26,8 +26,14 @@ SCALAR_KEYS = ("classifier_auc", "mean_corr", "var_corr", "zero_frac_corr", "ene
 
 def compare_simulated(real: ad.AnnData, sim: ad.AnnData, **kwargs) -> Comparison:
     """Compare simulated cells with the real data on the layer the simulated values correspond to."""
-    layer = (sim.uns.get("simulation", {}) or {}).get("layer", "X")
+    info = sim.uns.get("simulation", {}) or {}
+    layer = info.get("layer", "X")
     layer = None if layer in (None, "", "X") else layer
+    if info.get("scale") == "deepsem-log":  # DeepSEM log-normalised the counts it was trained on
+        from .deepsem_hooks import real_log_expression
+
+        real = real_log_expression({"layer": layer}, real)
+        return compare(real, sim, transform="none", **kwargs)
     return compare(real, sim, layer=layer, sim_layer=None if layer is None or layer not in sim.layers else layer, **kwargs)
 
 
