@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .errors import InputError
 from .specs import MethodSpec
 
@@ -11,6 +13,11 @@ def _collect() -> dict[str, MethodSpec]:
 
     specs: list[MethodSpec] = [*correlation_spec.SPECS]
     # Model families register below (keep one import per family):
+    from .models.vae import spec as vae_spec; specs += vae_spec.SPECS  # noqa: E702
+    if os.environ.get("SCGRN_DEBUG_METHODS") == "1":
+        from .grn import debug_spec
+
+        specs += debug_spec.SPECS
     return {s.name: s for s in specs}
 
 

@@ -124,6 +124,7 @@ def _read_table(path: Path, layout: str) -> tuple[ad.AnnData, LayoutDecision]:
     df.index = df.index.map(str)
     df.columns = df.columns.map(str)
     _check_numeric(df, path.name)
+    df.columns = _raw_header(path, delim, df.shape[1]) or df.columns
     if layout == "auto":
         decision = infer_layout(df.index, df.columns)
     else:
@@ -135,6 +136,17 @@ def _read_table(path: Path, layout: str) -> tuple[ad.AnnData, LayoutDecision]:
     adata.obs_names.name = None
     adata.var_names.name = None
     return adata, decision
+
+
+def _raw_header(path: Path, delim: str, n_columns: int) -> list[str] | None:
+    """The header's labels as written (pandas renames duplicates to 'X.1', hiding them)."""
+    with _open_text(path) as fh:
+        line = fh.readline().rstrip("\r\n")
+    labels = line.split() if delim == r"\s+" else next(csv.reader([line], delimiter=delim))
+    labels = [s.strip() for s in labels]
+    if len(labels) == n_columns + 1:
+        labels = labels[1:]
+    return labels if len(labels) == n_columns else None
 
 
 def _check_numeric(df: pd.DataFrame, name: str) -> None:
