@@ -123,3 +123,41 @@ def test_cli_trains_on_a_data_file(data, tmp_path, capsys):
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["simulation_model"] == "gmvae" and last["simulation_component"] == 0
     assert main(["simulate", str(path), "--n-cells", "20", "--out", str(out)]) == 2  # no --model for a data file
+
+
+@pytest.fixture(scope="module")
+def deepsem(data):
+    pytest.importorskip("core.models.deepsem.model")
+    return train_model(data, "deepsem", RunContext(seed=0), epochs=2, hidden=8)
+
+
+def test_deepsem_perturbs_real_cells_and_keeps_zeros(deepsem, data):
+    from core.simulation.task import compare_simulated
+
+    sim = simulate(deepsem, 60, adata=data, noise=1.0, keep_zeros=True, seed=0, run_id="d1")
+    assert sim.shape == (60, data.n_vars) and sim.obs["source"].eq("simulated").all()
+    info = sim.uns["simulation"]
+    assert info["model"] == "deepsem" and info["scale"] == "deepsem-log" and info["keep_zeros"]
+    idx = [data.obs_names.get_loc(o) for o in sim.obs["origin"].astype(str)]
+    real = np.asarray(data.X)[idx]
+    X = np.asarray(sim.X)
+    assert np.all(X[real == 0] == 0) and X.min() >= 0  # zero pattern of the originating cell
+    assert (X[real > 0] > 0).mean() > 0.5
+    free = np.asarray(simulate(deepsem, 60, adata=data, noise=1.0, keep_zeros=False, seed=0).X)
+    assert (free[real == 0] != 0).any()
+    res = compare_simulated(data, sim, embed=False, grn_method=None)
+    assert res.summary["transform"] == "none" and res.summary["n_sim"] == 60  # both on DeepSEM's log scale
+    with pytest.raises(InputError, match="GMVAE"):
+        simulate(deepsem, 10, adata=data, component=0)
+
+
+def test_deepsem_run_directory(workspace, data, deepsem):
+    from core.data.store import save_prepared
+    from core.jobs.rundir import create_run
+
+    ds = save_prepared(data, "tiny")
+    run = create_run("grn", "deepsem", ds.h5ad, {"layer": ""}, seed=0, device="cpu")
+    deepsem.save(run.path / "checkpoints" / "deepsem.pt")
+    run.set_status("finished")
+    sim = simulate_from_run(run.path, 25, noise=0.5, seed=3)
+    assert sim.uns["run_id"] == run.id and sim.n_obs == 25 and set(sim.obs["origin"].astype(str)) <= set(data.obs_names)

@@ -37,9 +37,9 @@ def load_deepsem(run) -> Any:
 
 
 def train_deepsem(adata: ad.AnnData, ctx: RunContext, epochs: int | None = None, setting: str = "non-specific",
-                  layer: str | None = None, **train_kw) -> Any:
+                  layer: str | None = None, hidden: int = 128, **train_kw) -> Any:
     """A single-member DeepSEM trained on ``adata`` (``layer`` or X)."""
-    model = _model_cls()(adata, setting=setting, n_members=1, seed=ctx.seed, layer=layer or None)
+    model = _model_cls()(adata, setting=setting, n_members=1, hidden=hidden, seed=ctx.seed, layer=layer or None)
     model.config.setdefault("layer", layer or None)
     return model.train(epochs=epochs, ctx=ctx, **train_kw)
 
