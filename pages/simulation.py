@@ -35,10 +35,11 @@ with st.expander("Generate simulated cells", expanded=not sims):
             mode = c[2].radio("How", ["perturb", "prior"], horizontal=True,
                               format_func={"perturb": "perturb real cells", "prior": "sample the prior"}.get,
                               help="Perturb: encode real cells and move them in latent space. Prior: draw new latent points.")
-            if method == "gmvae" and mode == "prior":
+            if method == "gmvae":
                 k = int(src.params.get("params", {}).get("clusters", 10))
                 choice = c[3].selectbox("Component", ["all (mixture)"] + list(range(k)),
-                                        help="Simulate cells of one GMVAE component (cluster) only.")
+                                        help="Simulate cells of one GMVAE component (cluster) only: its prior, "
+                                             "or the real cells assigned to it when perturbing.")
                 component = None if isinstance(choice, str) else int(choice)
         noise = None
         if mode == "perturb":

@@ -64,6 +64,11 @@ def test_perturb_keeps_originating_cells(vae, data):
 def test_gmvae_component_and_errors(gmvae, vae, data):
     sim = simulate(gmvae, 30, component=1, seed=0)
     assert sim.obs["origin"].eq("component 1").all() and sim.uns["simulation"]["component"] == 1
+    assign = gmvae.get_clusters(data)
+    k = int(np.bincount(assign).argmax())
+    pert = simulate(gmvae, 20, adata=data, mode="perturb", component=k, seed=0)
+    idx = [data.obs_names.get_loc(o) for o in pert.obs["origin"].astype(str)]
+    assert (assign[idx] == k).all() and pert.uns["simulation"]["component"] == k
     with pytest.raises(InputError, match="between 0 and 2"):
         simulate(gmvae, 10, component=3)
     with pytest.raises(InputError, match="Only a GMVAE"):

@@ -76,7 +76,8 @@ def simulate_vae(
     run_id: str | None = None,
 ) -> ad.AnnData:
     """Cells from a ``VAEModel`` (see the module docstring). ``mode`` auto = perturb when ``adata`` is given
-    and no component is asked for, else prior."""
+    and no component is asked for, else prior. A GMVAE ``component`` with ``mode="perturb"`` perturbs only the
+    real cells assigned to that component (argmax q(y|x))."""
     if mode == "auto":
         mode = "perturb" if adata is not None and component is None else "prior"
     layer = model.config.get("layer") or "X"
@@ -97,7 +98,13 @@ def simulate_vae(
             raise InputError("Perturbing cells needs the real cells (the run's dataset).")
         if noise < 0:
             raise InputError("noise must be >= 0.")
-        idx = _pick_cells(adata.n_obs, int(n_cells), np.random.default_rng(seed))
+        pool = np.arange(adata.n_obs)
+        if component is not None:  # GMVAE: perturb only the cells assigned to that component
+            pool = np.flatnonzero(model.get_clusters(adata) == int(component))
+            if pool.size == 0:
+                raise InputError(f"No cell is assigned to component {component}; sample its prior instead.")
+            settings["component"] = int(component)
+        idx = pool[_pick_cells(pool.size, int(n_cells), np.random.default_rng(seed))]
         sub = _subset(adata, idx)
         sim = model.perturb(sub, noise=float(noise), seed=seed)
         origin = adata.obs_names[idx].to_numpy()
