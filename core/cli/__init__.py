@@ -24,6 +24,8 @@ SUBCOMMANDS = [
     "core.cli.eval_cmd",
     "core.cli.export_cmd",
     "core.cli.embed_cmd",
+    "core.cli.simulate_cmd",
+    "core.cli.compare_cmd",
 ]
 
 

@@ -15,6 +15,7 @@ from ..errors import InputError
 TASKS = {
     "grn": "core.grn.task:run",
     "embed": "core.embedding.task:run",
+    "simulate": "core.simulation.task:run",
 }
 
 
