@@ -20,6 +20,12 @@ SUBCOMMANDS = [
     "core.cli.train_cmd",
     "core.cli.runs_cmd",
     "core.cli.cancel_cmd",
+    "core.cli.grn_cmd",
+    "core.cli.eval_cmd",
+    "core.cli.export_cmd",
+    "core.cli.embed_cmd",
+    "core.cli.simulate_cmd",
+    "core.cli.compare_cmd",
 ]
 
 
