@@ -90,7 +90,7 @@ c[0].metric("Cells", f"{s.n_cells:,}")
 c[1].metric("Genes", f"{s.n_genes:,}")
 c[2].metric("Values look like", s.value_kind)
 c[3].metric("Zeros", f"{s.sparsity:.1%}")
-c[4].metric("Range", f"{s.min_value:.3g} … {s.max_value:.3g}")
+c[4].metric("Max value", f"{s.max_value:.4g}", help=f"Values range from {s.min_value:.4g} to {s.max_value:.4g}.")
 st.caption(f"Orientation: **{s.layout}** — {s.layout_rule}. If that is wrong, flip it above.")
 
 with st.expander("Quality control", expanded=False):

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.jobs.executor import default_executor
 from core.jobs.rundir import ACTIVE, list_runs
-from ui.common import STATE_ICONS, run_label
+from ui.common import STATE_COLORS, STATE_ICONS, run_label
 
 st.title("Runs")
 runs = list_runs()
@@ -16,13 +16,22 @@ if not runs:
     st.info("No runs yet: launch one on the Train page.")
     st.stop()
 
-table = pd.DataFrame([
-    {"": STATE_ICONS.get(r.state, ""), "state": r.state, "model": r.params.get("label"),
-     "dataset": r.params.get("dataset_name"), "device": r.status.get("device"),
-     "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.params.get("created", 0))), "id": r.id}
-    for r in runs
-])
-st.dataframe(table, hide_index=True, width="stretch")
+
+
+@st.fragment(run_every=2.0)
+def table() -> None:
+    rows = []
+    for r in list_runs():
+        prog = r.progress()
+        rows.append({"state": r.state, "model": r.params.get("label"), "dataset": r.params.get("dataset_name"),
+                     "epoch": f"{prog[-1]['epoch']}/{prog[-1]['n_epochs']}" if prog else "",
+                     "device": r.status.get("device"),
+                     "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.params.get("created", 0))),
+                     "id": r.id})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+table()
 
 ids = [r.id for r in runs]
 wanted = st.query_params.get("run")
@@ -37,7 +46,7 @@ def live(run) -> None:
     state = st_.get("state")
     prog = run.progress()
     c = st.columns(4)
-    c[0].metric("State", f"{STATE_ICONS.get(state, '')} {state}")
+    c[0].markdown(f"State\n\n:{STATE_COLORS.get(state, 'gray')}-badge[{STATE_ICONS.get(state, '')} {state}]")
     c[1].metric("Device", st_.get("device") or "—")
     if prog:
         last = prog[-1]
@@ -56,8 +65,8 @@ def live(run) -> None:
         st.success("Finished. " + ", ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in m.items()))
         task = run.params.get("task")
         target = {"grn": "pages/grn.py", "embed": "pages/embedding.py"}.get(task)
-        if target and st.button("Open the result", key=f"open_{run.id}"):
-            st.switch_page(target, query_params={"run": run.id})
+        if target:
+            st.page_link(target, label="Open the result", icon=":material/open_in_new:", query_params={"run": run.id})
     losses = [k for k in (prog[-1] if prog else {}) if "loss" in k]
     if losses:
         fig = go.Figure()

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _page(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    """The whole app (st.navigation) opened on one page, as a user clicking it in the sidebar would."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(path)
     return at
 
 
@@ -78,7 +80,7 @@ def test_runs_page_shows_finished_run(finished_grn_run):
     at.query_params["run"] = run.id
     at.run()
     _no_exceptions(at)
-    assert any("finished" in str(m.value) for m in at.metric)
+    assert any("finished" in m.value for m in at.markdown)
 
 
 def test_runs_page_without_runs(workspace):

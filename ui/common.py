@@ -12,7 +12,9 @@ from core.errors import ScgrnError
 from core.jobs.rundir import Run, get_run, list_runs
 from core.data.store import PreparedDataset, list_prepared
 
-STATE_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "failed": "❌", "cancelled": "🛑"}
+STATE_ICONS = {"queued": ":material/hourglass_empty:", "running": ":material/play_circle:",
+               "finished": ":material/check_circle:", "failed": ":material/error:", "cancelled": ":material/cancel:"}
+STATE_COLORS = {"queued": "gray", "running": "blue", "finished": "green", "failed": "red", "cancelled": "orange"}
 
 
 @contextlib.contextmanager
@@ -60,9 +62,8 @@ def set_current_dataset(ds: PreparedDataset) -> None:
 
 def run_label(run: Run) -> str:
     p, s = run.params, run.status
-    icon = STATE_ICONS.get(s.get("state"), "•")
     when = time.strftime("%m-%d %H:%M", time.localtime(p.get("created", 0)))
-    return f"{icon} {p.get('label') or p.get('method')} · {p.get('dataset_name', '')} · {when} · {run.id[-4:]}"
+    return f"[{s.get('state')}] {p.get('label') or p.get('method')} · {p.get('dataset_name', '')} · {when} · {run.id[-4:]}"
 
 
 def pick_run(task: str | None = None, *, finished_only: bool = True, key: str = "run") -> Run | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from ..io.layout import LAYOUTS
 
 # CLI option -> accepted parameter names in a MethodSpec (first match wins).
-_MAPPED = {"epochs": ("epochs", "n_epochs"), "ensemble": ("ensemble", "n_ensemble", "ensemble_size")}
+_MAPPED = {"epochs": ("epochs", "n_epochs"), "ensemble": ("ensemble", "n_ensemble", "ensemble_size"),
+           "perturbation_key": ("perturbation_key",)}
 
 
 def register(sub) -> None:
@@ -34,6 +35,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--top-k", type=int, help="write only the best K edges")
+    p.add_argument("--perturbation-key", help="obs column naming each cell's perturbed gene (interventional models, e.g. catran)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="any other method parameter (repeatable)")
     p.add_argument("--out", required=True, help="output TSV: source, target, weight[, signed_weight]")
     p.add_argument("--verbose", action="store_true", help="print the training log and per-epoch progress (stderr)")

@@ -1,0 +1,1 @@
+"""Model families (scvi-tools style: module / model / train / spec per family)."""

@@ -1,0 +1,205 @@
+"""CaTran, user-facing: set up from AnnData, train, save/load, read the attention GRN.
+
+    model = CaTran(adata, perturbation_key="perturbation")   # raw counts (layers["counts"]) by default
+    model.train(ctx=RunContext(seed=0))
+    edges = model.get_grn(top_k=1000, tfs=tfs)                # core.grn.edges convention
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from ...device import resolve_device
+from ...errors import InputError
+from ...grn.edges import adjacency_to_edges
+from ...jobs.context import RunContext, seed_everything
+from .module import CaTranModule, n_parameters
+from .train import TrainConfig, train_catran
+
+CONTROL_LABELS = {"control", "ctrl", "non-targeting", "nontargeting", "non_targeting", "unperturbed", ""}
+
+
+def perturbation_indices(labels: Sequence, genes: Sequence[str]) -> np.ndarray:
+    """Index of the perturbed gene for each cell (-1 for controls and for genes not in ``genes``)."""
+    index = {str(g): i for i, g in enumerate(genes)}
+    out = np.full(len(labels), -1, dtype=np.int64)
+    for c, lab in enumerate(labels):
+        lab = "" if lab is None or (isinstance(lab, float) and np.isnan(lab)) else str(lab)
+        if lab.lower() not in CONTROL_LABELS:
+            out[c] = index.get(lab, -1)
+    return out
+
+
+class CaTran:
+    """Causal Transformer GRN model on an AnnData (cells x genes)."""
+
+    def __init__(
+        self,
+        adata,
+        embed_dim: int = 40,
+        layer: str | None = "auto",
+        perturbation_key: str | None = None,
+        standardize: bool = True,
+    ):
+        self.genes = [str(g) for g in adata.var_names]
+        if len(self.genes) < 2:
+            raise InputError("CaTran needs at least 2 genes.")
+        if len(set(self.genes)) != len(self.genes):
+            raise InputError("Gene names must be unique (run adata.var_names_make_unique()).")
+        self.layer = self._pick_layer(adata, layer)
+        X = adata.layers[self.layer] if self.layer else adata.X
+        X = X.toarray() if sp.issparse(X) else np.asarray(X)
+        X = X.astype(np.float32, copy=False)
+        if not np.isfinite(X).all():
+            raise InputError("The expression matrix contains NaN or infinite values; clean it on the Data page first.")
+        self.standardize = bool(standardize)
+        if self.standardize:  # per-gene z-score of the (raw) values: Huber errors in comparable units per gene
+            sd = X.std(axis=0)
+            X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+        self.X = X.astype(np.float32, copy=False)
+        self.perturbation_key = perturbation_key or None
+        self.perturbed: np.ndarray | None = None
+        if self.perturbation_key:
+            if self.perturbation_key not in adata.obs.columns:
+                raise InputError(
+                    f"Perturbation key {self.perturbation_key!r} is not an obs column; "
+                    f"available: {', '.join(map(str, adata.obs.columns)) or 'none'}."
+                )
+            self.perturbed = perturbation_indices(adata.obs[self.perturbation_key].tolist(), self.genes)
+            if not (self.perturbed >= 0).any():
+                raise InputError(
+                    f"No cell of obs[{self.perturbation_key!r}] names a gene of the dataset; expected gene names "
+                    "for perturbed cells and 'control' / 'non-targeting' otherwise."
+                )
+        self.embed_dim = int(embed_dim)
+        self.module = CaTranModule(len(self.genes), self.embed_dim)
+        self.history: list[float] = []
+        self.is_trained = False
+
+    @staticmethod
+    def _pick_layer(adata, layer: str | None) -> str | None:
+        if layer == "auto":
+            return "counts" if "counts" in adata.layers else None
+        if layer and layer not in adata.layers:
+            raise InputError(f"Layer {layer!r} not found; available: {', '.join(adata.layers) or 'none'} (or use X).")
+        return layer or None
+
+    @property
+    def n_parameters(self) -> int:
+        return n_parameters(self.module)
+
+    def train(self, ctx: RunContext | None = None, **config) -> "CaTran":
+        """Train (``TrainConfig`` fields as keyword arguments); reproducible for a given ``ctx.seed`` on CPU."""
+        ctx = ctx or RunContext()
+        cfg = TrainConfig(**config)
+        seed_everything(ctx.seed)
+        self.module = CaTranModule(len(self.genes), self.embed_dim)  # seeded init
+        device = resolve_device(ctx.device)
+        n_pert = 0 if self.perturbed is None else int(len(np.unique(self.perturbed[self.perturbed >= 0])))
+        ctx.log(
+            f"CaTran on {self.X.shape[0]} cells x {self.X.shape[1]} genes ({self.layer or 'X'}), "
+            f"{self.n_parameters} parameters, {n_pert} perturbed genes, device {device}"
+        )
+        self.history = train_catran(self.module, self.X, cfg, ctx, device, self.perturbed)
+        self.module.cpu()
+        self.train_config = asdict(cfg)
+        self.is_trained = True
+        return self
+
+    # ---- getters -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def get_attention(self) -> np.ndarray:
+        """Soft adjacency ``A[target, source]`` over all genes (rows sum to 1, self-attention included)."""
+        self.module.eval()
+        return self.module.attention().cpu().numpy().astype(np.float64)
+
+    def get_adjacency(self, symmetrise: bool = False) -> np.ndarray:
+        """Edge scores ``[source, target]`` (attention transposed, diagonal zeroed); ``symmetrise`` takes max(a, a.T)."""
+        adj = self.get_attention().T.copy()
+        np.fill_diagonal(adj, 0.0)
+        if symmetrise:
+            adj = np.maximum(adj, adj.T)
+        return adj
+
+    def get_grn(self, top_k: int | None = 1000, symmetrise: bool = False, tfs: Sequence[str] | None = None) -> pd.DataFrame:
+        """Ranked edge table (directed unless ``symmetrise``); sources restricted to ``tfs`` when given."""
+        edges = adjacency_to_edges(self.get_adjacency(symmetrise), self.genes, tfs=tfs, top_k=top_k or None)
+        edges.attrs["n_parameters"] = self.n_parameters
+        return edges
+
+    # ---- persistence ---------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        config = {"genes": self.genes, "embed_dim": self.embed_dim, "layer": self.layer, "standardize": self.standardize,
+                  "perturbation_key": self.perturbation_key, "history": self.history,
+                  "train_config": getattr(self, "train_config", None)}
+        torch.save({"state_dict": self.module.state_dict(), "config": config}, path)
+
+    @classmethod
+    def load(cls, path: str | Path, adata=None) -> "CaTran":
+        """Load a checkpoint (``weights_only=True``); ``adata`` is optional (needed only to train further)."""
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        cfg = ckpt["config"]
+        obj = cls.__new__(cls)
+        obj.genes = list(cfg["genes"])
+        obj.embed_dim = int(cfg["embed_dim"])
+        obj.layer = cfg["layer"]
+        obj.standardize = bool(cfg.get("standardize", True))
+        obj.perturbation_key = cfg["perturbation_key"]
+        obj.history = list(cfg["history"])
+        obj.train_config = cfg.get("train_config")
+        obj.module = CaTranModule(len(obj.genes), obj.embed_dim)
+        obj.module.load_state_dict(ckpt["state_dict"])
+        obj.module.eval()
+        obj.is_trained = True
+        obj.X, obj.perturbed = None, None
+        if adata is not None:
+            fresh = cls(adata, obj.embed_dim, obj.layer or None, obj.perturbation_key, obj.standardize)
+            if fresh.genes != obj.genes:
+                raise InputError("This checkpoint was trained on different genes than the given dataset.")
+            obj.X, obj.perturbed = fresh.X, fresh.perturbed
+        return obj
+
+
+def catran_grn(
+    adata,
+    ctx: RunContext | None = None,
+    *,
+    embed_dim: int = 40,
+    lr: float = 1e-3,
+    epochs: int = 25,
+    batch_cells: int = 2048,
+    max_genes: int = 500,
+    hide_fraction: float = 0.8,
+    weight_decay: float = 0.05,
+    min_steps_per_epoch: int = 10,
+    perturbation_key: str = "",
+    intervention_weight: float = 0.3,
+    cells_per_class: int = 25,
+    intervention_target: str = "centred",
+    top_k: int = 0,
+    symmetrise: bool = False,
+    use_counts: bool = True,
+    standardize: bool = True,
+) -> pd.DataFrame:
+    """GRN runner: train CaTran and return its attention edges (``attrs["n_parameters"]`` set).
+
+    ``top_k`` = 0 keeps every edge (ranked); ``use_counts`` reads ``layers["counts"]`` when present;
+    ``standardize`` z-scores each gene first (no library normalisation, no log).
+    """
+    ctx = ctx or RunContext()
+    model = CaTran(adata, embed_dim=embed_dim, layer="auto" if use_counts else None,
+                   perturbation_key=perturbation_key or None, standardize=standardize)
+    model.train(ctx, epochs=epochs, lr=lr, batch_cells=batch_cells, max_genes=max_genes,
+                hide_fraction=hide_fraction, weight_decay=weight_decay, min_steps_per_epoch=min_steps_per_epoch,
+                intervention_weight=intervention_weight, cells_per_class=cells_per_class,
+                intervention_target=intervention_target)
+    if ctx.run_dir is not None:
+        model.save(ctx.checkpoint_dir / "catran.pt")
+    return model.get_grn(top_k=top_k or None, symmetrise=symmetrise, tfs=ctx.tfs)

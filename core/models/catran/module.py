@@ -1,0 +1,102 @@
+"""CaTran network (pure ``nn.Module``): gene embeddings whose attention map is the gene regulatory network.
+
+Architecture (Causal Transformer, CausalBench challenge; authors' code github.com/artemy-bakulin/causal):
+
+* every gene ``g`` has a learnable embedding ``e_g`` (``embed_dim``, 40 in the paper);
+* attention ``A[l, j] = softmax_j((W_q e_l) . (W_k e_j))`` -- for each TARGET ``l`` a distribution over its
+  SOURCES ``j`` (softmax over incoming edges); this soft adjacency is the GRN;
+* token of (cell, gene) = ``[value || e_g]`` -> linear + batch norm (no activation);
+* attention block: tokens mixed with ``A`` (``h_l = sum_j A[l, j] t_j``), batch norm, linear, batch norm, SiLU;
+* output head: linear, SiLU, linear -> one predicted value per (cell, gene).
+
+Parameter count = ``embed_dim * n_genes`` + a constant (8,734 for ``embed_dim=40``), i.e. about
+9000 + 40 * genes as the paper states. Linear weights start from N(0, 1e-3) (batch norms at identity).
+Departures from the paper, measured on the project's simulator: the diagonal of the attention is masked
+(``self_loops=False``: a gene is predicted from the other genes only, otherwise the attention collapses on
+self / gene-identity shortcuts), embeddings start from N(0, 0.1) as in the authors' code and query/key
+from identity + N(0, 1e-3), so the initial attention logits are the authors' plain embedding dot products.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class TokenBatchNorm(nn.Module):
+    """Batch norm over the channel axis of ``(cells, genes, channels)`` tokens (statistics over cells x genes)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bn(x.reshape(-1, x.shape[-1])).reshape(x.shape)
+
+
+class CaTranModule(nn.Module):
+    def __init__(
+        self, n_genes: int, embed_dim: int = 40, init_std: float = 1e-3, embed_init_std: float = 0.1, self_loops: bool = False
+    ):
+        super().__init__()
+        self.embed_init_std = float(embed_init_std)
+        self.self_loops = bool(self_loops)
+        d, c = int(embed_dim), int(embed_dim) + 1
+        self.n_genes = int(n_genes)
+        self.embed_dim = d
+        self.embedding = nn.Embedding(self.n_genes, d)
+        self.query = nn.Linear(d, d)
+        self.key = nn.Linear(d, d)
+        self.token = nn.Linear(c, c)
+        self.token_bn = TokenBatchNorm(c)
+        self.mix_bn = TokenBatchNorm(c)
+        self.mix_linear = nn.Linear(c, c)
+        self.mix_bn2 = TokenBatchNorm(c)
+        self.head1 = nn.Linear(c, c)
+        self.head2 = nn.Linear(c, 1)
+        self.act = nn.SiLU()
+        self.reset_parameters(init_std)
+
+    def reset_parameters(self, std: float = 1e-3) -> None:
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, 0.0, std)
+                if getattr(m, "bias", None) is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.BatchNorm1d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        # embeddings N(0, 0.1) and query/key = identity + N(0, std): the initial logits are the plain embedding
+        # dot products of the authors' code (with every weight at N(0, 1e-3) the logits start ~1e-9 and the
+        # attention stays uniform for hundreds of Lion steps; measured, see bench/grn_interventional.py notes)
+        nn.init.normal_(self.embedding.weight, 0.0, self.embed_init_std)
+        with torch.no_grad():
+            self.query.weight.add_(torch.eye(self.embed_dim))
+            self.key.weight.add_(torch.eye(self.embed_dim))
+
+    def attention(self, gene_idx: torch.Tensor | None = None) -> torch.Tensor:
+        """``A[target, source]`` among ``gene_idx`` (all genes when None); each row sums to 1."""
+        if gene_idx is None:
+            gene_idx = torch.arange(self.n_genes, device=self.embedding.weight.device)
+        e = self.embedding(gene_idx)
+        logits = self.query(e) @ self.key(e).T
+        if not self.self_loops:  # a gene is predicted from the OTHER genes only
+            logits = logits.masked_fill(torch.eye(len(gene_idx), dtype=torch.bool, device=logits.device), float("-inf"))
+        return torch.softmax(logits, dim=-1)
+
+    def forward(self, x: torch.Tensor, gene_idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Predict every value of ``x`` (cells x genes in ``gene_idx``); returns (predictions, attention)."""
+        attn = self.attention(gene_idx)
+        # token = Linear([value || embedding]), computed without materialising the concatenation
+        w = self.token.weight
+        tokens = x.unsqueeze(-1) * w[:, 0] + (self.embedding(gene_idx) @ w[:, 1:].T + self.token.bias)
+        tokens = self.token_bn(tokens)
+        mixed = torch.einsum("lj,bjc->blc", attn, tokens)
+        h = self.act(self.mix_bn2(self.mix_linear(self.mix_bn(mixed))))
+        out = self.head2(self.act(self.head1(h))).squeeze(-1)
+        return out, attn
+
+
+def n_parameters(module: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return int(sum(p.numel() for p in module.parameters() if p.requires_grad))

@@ -1,0 +1,264 @@
+"""DeepSEM as a pure nn.Module: an ENSEMBLE of S independent members evaluated in one batched pass.
+
+Every parameter carries a leading member dimension ``S``. Member ``s`` is exactly the published model:
+
+* encoder: one MLP shared by all genes, applied to each (cell, gene) value: 1 -> h -> h -> (mu, logvar), tanh;
+* GRN layer: ``mu @ (I - W^T)``, ``logvar @ (I - W^T)``; reparameterise ``z = mu + eps * sigma``;
+* decoder: ``z @ (I - W^T)^-1``, then a shared per-gene MLP h -> h -> 1 (tanh);
+* ``W[target, source]`` with a diagonal fixed at 0, prior N(0, I).
+
+The per-gene MLPs are the hot path (cells x genes tokens, each of width h). :class:`TokenMLP` runs them chunk
+by chunk so intermediates stay in cache, keeps the activations it needs in reusable buffers and computes
+only the gradients that are asked for (the W-only epochs need none of the weight gradients).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def _tanh_from_double(t: torch.Tensor) -> torch.Tensor:
+    """In place: t holds 2p; returns tanh(p) = 2*sigmoid(2p) - 1."""
+    t.sigmoid_()
+    return torch.add(t.new_full((), -1.0), t, alpha=2.0, out=t)  # one pass instead of mul_ + sub_
+
+
+class _TokenMLPFn(torch.autograd.Function):
+    """out = tanh(tanh(u*w1 + b1) @ w2 + b2) @ w3 + b3 over tokens, batched over members.
+
+    u: (S or 1, N); w1, b1: (S, h); w2: (S, h, h); b2: (S, h); w3: (S, h, k); b3: (S, k). Returns (S, N, k).
+    """
+
+    @staticmethod
+    def forward(ctx, u, w1, b1, w2, b2, w3, b3, chunk, buffers, save):
+        S, h = w1.shape
+        k = w3.shape[2]
+        n = u.shape[1]
+        n_chunks = max(1, math.ceil(n / chunk))
+        out = u.new_empty(S, n, k)
+        if save:
+            a1_all = buffers.get("a1", (n_chunks, S, chunk, h), u)
+            a2_all = buffers.get("a2", (n_chunks, S, chunk, h), u)
+        # tanh(p) = 2*sigmoid(2p) - 1: torch's CPU sigmoid is several times faster than its tanh, and the
+        # factor 2 is folded into the (tiny) first-layer parameters and into baddbmm's alpha/beta.
+        b1e, w1e, b2e, b3e = 2.0 * b1[:, None, :], 2.0 * w1[:, None, :], b2[:, None, :], b3[:, None, :]
+        for c in range(n_chunks):
+            lo, hi = c * chunk, min(n, (c + 1) * chunk)
+            uc = u[:, lo:hi, None]
+            if save:
+                a1 = a1_all[c, :, : hi - lo]
+                a2 = a2_all[c, :, : hi - lo]
+                torch.addcmul(b1e, uc, w1e, out=a1)
+            else:
+                a1 = torch.addcmul(b1e, uc, w1e)
+                a2 = a1.new_empty(a1.shape)
+            _tanh_from_double(a1)
+            torch.baddbmm(b2e, a1, w2, beta=2.0, alpha=2.0, out=a2)
+            _tanh_from_double(a2)
+            out[:, lo:hi] = torch.baddbmm(b3e, a2, w3)
+        ctx.chunk, ctx.n_chunks, ctx.n = chunk, n_chunks, n
+        if save:
+            ctx.save_for_backward(u, w1, w2, w3)
+            ctx.acts = (a1_all, a2_all)
+        return out
+
+    @staticmethod
+    def backward(ctx, g_out):
+        u, w1, w2, w3 = ctx.saved_tensors
+        a1_all, a2_all = ctx.acts
+        need = ctx.needs_input_grad
+        chunk, n = ctx.chunk, ctx.n
+        S, h = w1.shape
+        du = torch.empty(S, n, device=u.device, dtype=u.dtype) if need[0] else None
+        dw1 = torch.zeros_like(w1) if need[1] else None
+        db1 = torch.zeros_like(w1) if need[2] else None
+        dw2 = torch.zeros_like(w2) if need[3] else None
+        db2 = torch.zeros_like(w1) if need[4] else None
+        dw3 = torch.zeros_like(w3) if need[5] else None
+        db3 = torch.zeros(S, w3.shape[2], device=u.device, dtype=u.dtype) if need[6] else None
+        w2t, w3t, w1c = w2.mT.contiguous(), w3.mT.contiguous(), w1[:, :, None]
+        g_out = g_out.contiguous()
+        for c in range(ctx.n_chunks):
+            lo, hi = c * chunk, min(n, (c + 1) * chunk)
+            a1, a2 = a1_all[c, :, : hi - lo], a2_all[c, :, : hi - lo]
+            g = g_out[:, lo:hi]
+            if dw3 is not None:
+                dw3.baddbmm_(a2.mT, g)
+            if db3 is not None:
+                db3 += g.sum(1)
+            gp2 = torch.bmm(g, w3t)
+            gp2.addcmul_(gp2 * a2, a2, value=-1.0)  # * (1 - a2^2)
+            if dw2 is not None:
+                dw2.baddbmm_(a1.mT, gp2)
+            if db2 is not None:
+                db2 += gp2.sum(1)
+            gp1 = torch.bmm(gp2, w2t)
+            gp1.addcmul_(gp1 * a1, a1, value=-1.0)
+            if dw1 is not None:
+                dw1 += torch.matmul(u[:, None, lo:hi], gp1).squeeze(1)
+            if db1 is not None:
+                db1 += gp1.sum(1)
+            if du is not None:
+                du[:, lo:hi] = torch.bmm(gp1, w1c).squeeze(2)
+        ctx.acts = None
+        return du, dw1, db1, dw2, db2, dw3, db3, None, None, None
+
+
+class _Buffers:
+    """Reusable activation buffers (big allocations are slow on CPU: fresh pages for every batch)."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, torch.Tensor] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
+        buf = self._store.get(name)
+        numel = math.prod(shape)
+        if buf is None or buf.numel() < numel or buf.device != like.device or buf.dtype != like.dtype:
+            buf = torch.empty(numel, device=like.device, dtype=like.dtype)
+            self._store[name] = buf
+        return buf[:numel].view(shape)
+
+
+def _xavier(gen: torch.Generator, fan_in: int, fan_out: int, shape: tuple[int, ...]) -> torch.Tensor:
+    std = math.sqrt(2.0 / (fan_in + fan_out))
+    return torch.randn(shape, generator=gen) * std
+
+
+class TokenMLP(nn.Module):
+    """Per-gene MLP 1 -> h -> h -> k shared by all genes, one independent copy per ensemble member."""
+
+    def __init__(self, n_members: int, hidden: int, n_out: int, seeds: list[int], chunk_bytes: int = 1 << 19):
+        super().__init__()
+        S, h = n_members, hidden
+        gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
+        self.w1 = nn.Parameter(torch.stack([_xavier(g, 1, h, (h,)) for g in gens]))
+        self.b1 = nn.Parameter(torch.zeros(S, h))
+        self.w2 = nn.Parameter(torch.stack([_xavier(g, h, h, (h, h)) for g in gens]))
+        self.b2 = nn.Parameter(torch.zeros(S, h))
+        # each output is its own Linear(h, 1) in the published model: Xavier with fan_out = 1
+        self.w3 = nn.Parameter(torch.stack([_xavier(g, h, 1, (h, n_out)) for g in gens]))
+        self.b3 = nn.Parameter(torch.zeros(S, n_out))
+        self.chunk_bytes = chunk_bytes
+        self._buffers_ws = _Buffers()
+
+    def forward(self, u: torch.Tensor, member: int | None = None) -> torch.Tensor:
+        """u: (S or 1, N) token values -> (S, N, k); ``member`` evaluates that member only (S = 1)."""
+        params = (self.w1, self.b1, self.w2, self.b2, self.w3, self.b3)
+        if member is not None:
+            params = tuple(p[member : member + 1] for p in params)
+        S, h = params[0].shape
+        # CPU: cache-sized chunks; GPU: one chunk (kernel launches, not cache, are the limit there)
+        chunk = max(256, self.chunk_bytes // (4 * S * h)) if u.device.type == "cpu" else max(1, u.shape[1])
+        save = torch.is_grad_enabled() and (u.requires_grad or any(p.requires_grad for p in params))
+        return _TokenMLPFn.apply(u, *params, chunk, self._buffers_ws, save)
+
+
+class DeepSEMModule(nn.Module):
+    """S DeepSEM members over ``n_genes`` genes. ``W`` is (S, target, source)."""
+
+    def __init__(self, n_genes: int, n_members: int = 1, hidden: int = 128, seed: int = 0, prior: str = "standard"):
+        super().__init__()
+        G, S = n_genes, n_members
+        if G < 2:
+            raise ValueError("DeepSEM needs at least 2 genes")
+        seeds = [seed + s for s in range(S)]
+        W = torch.empty(S, G, G)
+        for s, sd in enumerate(seeds):
+            g = torch.Generator().manual_seed(10_000 + sd)
+            W[s] = 1.0 / (G - 1) + torch.rand(G, G, generator=g) * 2e-4
+        offdiag = 1.0 - torch.eye(G)
+        self.W = nn.Parameter(W * offdiag)
+        self.register_buffer("offdiag", offdiag, persistent=False)
+        self.encoder = TokenMLP(S, hidden, 2, [1000 + s for s in seeds])
+        self.decoder = TokenMLP(S, hidden, 1, [2000 + s for s in seeds])
+        self.n_genes, self.n_members, self.hidden = G, S, hidden
+        if prior not in ("standard", "learned"):
+            raise ValueError(f"unknown prior {prior!r}")
+        self.prior = prior
+        if prior == "learned":
+            # the reference code's one-component GMM prior: per-gene mean and log-variance, each produced
+            # by an MLP (Linear(1, h), tanh, Linear(h, G)) of the constant cluster indicator, then mixed by
+            # (I - W^T) like the posterior
+            gens = [torch.Generator().manual_seed(3000 + s) for s in seeds]
+            self.prior_w1 = nn.Parameter(torch.stack([_xavier(g, 1, hidden, (2, hidden)) for g in gens]))
+            self.prior_b1 = nn.Parameter(torch.zeros(S, 2, hidden))
+            self.prior_w2 = nn.Parameter(torch.stack([_xavier(g, hidden, G, (2, hidden, G)) for g in gens]))
+            self.prior_b2 = nn.Parameter(torch.zeros(S, 2, G))
+
+    def prior_params(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Mixed prior (mean, logvar), each (S, 1, G); None for the standard N(0, I) prior."""
+        if self.prior != "learned":
+            return None
+        hid = torch.tanh(self.prior_w1 + self.prior_b1)  # input = the constant 1
+        out = torch.einsum("sch,schg->scg", hid, self.prior_w2) + self.prior_b2  # (S, 2, G)
+        mixed = torch.bmm(out, a)
+        return mixed[:, :1], mixed[:, 1:]
+
+    # ---- pieces -------------------------------------------------------------------------------
+    def grn_matrix(self) -> torch.Tensor:
+        """A = I - W^T, (S, G, G), with W's diagonal masked to 0."""
+        eye = torch.eye(self.n_genes, device=self.W.device, dtype=self.W.dtype)
+        return eye - (self.W * self.offdiag).mT
+
+    def encode(self, x: torch.Tensor, member: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: (B, G) shared by all members -> unmixed (mu, logvar), each (S, B, G) (S = 1 for one member)."""
+        B, G = x.shape
+        out = self.encoder(x.reshape(1, B * G), member).view(-1, B, G, 2)
+        return out[..., 0], out[..., 1]
+
+    def decode(self, z, a=None, a_inv=None, member: int | None = None) -> torch.Tensor:
+        """z: (S, B, G) in the mixed space -> reconstruction (S, B, G). Uses a_inv if given, else solves
+        with a = I - W^T. With ``member``, z, a and a_inv hold that member only (S = 1)."""
+        if a_inv is not None:
+            zi = torch.bmm(z, a_inv)
+        else:
+            zi = torch.linalg.solve(a, z, left=False)  # z @ A^-1, one LU per member
+        S, B, G = zi.shape
+        return self.decoder(zi.reshape(S, B * G), member).view(S, B, G)
+
+    @staticmethod
+    def mix(t: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """(S or 1, B, G) @ (S, G, G)."""
+        return torch.matmul(t, a)
+
+    # ---- full pass ----------------------------------------------------------------------------
+    def forward(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        *,
+        enc: tuple[torch.Tensor, torch.Tensor] | None = None,
+        a_inv: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> dict[str, torch.Tensor]:
+        """Per-member loss terms (each (S,)) for a batch x (B, G); ``mask`` restricts the MSE to its 1s.
+
+        ``enc`` = precomputed unmixed encoder outputs (W-only epochs); ``a_inv`` = a fixed (I - W^T)^-1
+        (network epochs, W frozen).
+        """
+        a = self.grn_matrix()
+        mu0, lv0 = enc if enc is not None else self.encode(x)
+        mu, lv = self.mix(mu0, a), self.mix(lv0, a)
+        std = torch.sqrt(torch.exp(lv) + 1e-10)
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        z = mu + eps * std
+        xhat = self.decode(z, a=a, a_inv=a_inv)
+        err = (xhat - x.unsqueeze(0)).square()
+        if mask is None:
+            rec = err.mean(dim=(1, 2))
+        else:
+            m = mask.unsqueeze(0)
+            rec = (err * m).sum(dim=(1, 2)) / m.sum().clamp_min(1.0)
+        # analytic KL(N(mu, sigma^2) || N(0, 1)), averaged over cells and genes (the reference's scale)
+        var = std.square()
+        pp = self.prior_params(a)
+        if pp is None:
+            kl = 0.5 * (mu.square() + var - torch.log(var) - 1.0).mean(dim=(1, 2))
+        else:
+            pm, plv = pp
+            kl = 0.5 * (plv - torch.log(var) + (var + (mu - pm).square()) * torch.exp(-plv) - 1.0).mean(dim=(1, 2))
+        l1 = (self.W * self.offdiag).abs().mean(dim=(1, 2))
+        return {"rec": rec, "kl": kl, "l1": l1}

@@ -1,0 +1,58 @@
+"""MethodSpec of DeepSEM: every hyperparameter, and the two published presets."""
+
+from ...specs import MethodSpec, Param
+from .model import SETTINGS
+
+_NS, _CT = SETTINGS["non-specific"], SETTINGS["cell-type-specific"]
+
+SPEC = MethodSpec(
+    name="deepsem",
+    label="DeepSEM",
+    task="grn",
+    runner="core.models.deepsem.model:deepsem_grn",
+    neural=True,
+    description=(
+        "DeepSEM (Shu et al. 2021): a beta-VAE whose latent layer is a linear SEM; the GRN is |W|, averaged "
+        "over an ensemble of seeds trained together in one batched model. Pick a preset: non-specific "
+        "(per-gene z-score, MSE on all entries) or cell-type-specific (non-zero standardisation, MSE on "
+        "non-zero entries). Unset epochs/alpha/beta follow the chosen setting."
+    ),
+    params=(
+        Param("setting", "non-specific", "Input transform and loss: non-specific = per-gene z-score, MSE on all "
+              "entries; cell-type-specific = standardise each gene on its non-zero values (clip [-10, 10]), MSE "
+              "on non-zero entries only.", kind="choice", choices=tuple(SETTINGS)),
+        Param("ensemble", 10, "Number of seeds trained together (one batched model); |W| is averaged over them.",
+              kind="int", min=1, max=100),
+        Param("epochs", _NS["epochs"], "Training epochs (non-specific 90, cell-type-specific 150).", kind="int",
+              min=1, max=10000),
+        Param("alpha", _NS["alpha"], "Weight of the L1 penalty alpha*mean(|W|) (non-specific 100, "
+              "cell-type-specific 1; the paper used 0.1 for hESC and mHSC-E).", min=0.0, log=True),
+        Param("beta", _NS["beta"], "Weight of the KL term (beta-VAE; non-specific 1, cell-type-specific 0.01).",
+              min=0.0, log=True),
+        Param("lr", 1e-4, "RMSprop learning rate of the networks.", min=1e-7, max=1.0, log=True),
+        Param("lr_w_ratio", 0.2, "W's learning rate as a fraction of lr.", min=0.0, max=100.0),
+        Param("batch_size", 64, "Cells per minibatch.", kind="int", min=1, max=100000),
+        Param("k1", 1, "Epochs training the networks (W frozen) in each cycle.", kind="int", min=1, max=100),
+        Param("k2", 2, "Epochs training W alone (networks frozen) in each cycle.", kind="int", min=1, max=100),
+        Param("hidden", 128, "Hidden width of the per-gene encoder/decoder MLPs.", kind="int", min=2, max=4096),
+        Param("lr_decay", False, "Multiply the networks' learning rate by gamma after every epoch. The reference "
+              "code's StepLR(step_size=0.99, gamma=0.95) decayed every epoch on old PyTorch and never on current "
+              "PyTorch. Off by default: on BEELINE mDC (non-specific preset, seed 0, 90 epochs) no decay gave EPR "
+              "2.14 (STRING) / 2.63 (ChIP NonSpecific), per-epoch decay 1.89 / 2.08.", kind="bool"),
+        Param("gamma", 0.95, "Per-epoch learning-rate decay factor (used when lr_decay is on).", min=0.0, max=1.0),
+        Param("prior", "standard", "Latent prior: standard = N(0, I) as in the paper; learned = the reference "
+              "code's one-component mixture prior (a learned per-gene Gaussian, mixed by (I - W^T)).",
+              kind="choice", choices=("standard", "learned")),
+        Param("layer", "", "AnnData layer to use (empty = X). Raw counts are normalised and log1p-transformed.",
+              kind="str"),
+        Param("threads", 0, "CPU threads for torch (0 = leave torch's default).", kind="int", min=0, max=1024),
+    ),
+    presets={
+        "non-specific": {"setting": "non-specific", "epochs": _NS["epochs"], "alpha": _NS["alpha"],
+                         "beta": _NS["beta"]},
+        "cell-type-specific": {"setting": "cell-type-specific", "epochs": _CT["epochs"], "alpha": _CT["alpha"],
+                               "beta": _CT["beta"]},
+    },
+)
+
+SPECS = [SPEC]

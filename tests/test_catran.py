@@ -1,0 +1,167 @@
+"""CaTran: architecture, masking, training, interventional loss, export, persistence (tiny data, seconds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.data.perturbation import perturbation_dataset
+from core.errors import InputError
+from core.jobs.context import RunContext
+from core.models.catran.model import CaTran, catran_grn, perturbation_indices
+from core.models.catran.module import CaTranModule, n_parameters
+from core.models.catran.train import hide_by_shuffling, interventional_loss
+from core.registry import get_method
+
+FAST = dict(epochs=2, min_steps_per_epoch=2, batch_cells=128)
+
+
+@pytest.fixture(scope="module")
+def pert_data():
+    return perturbation_dataset(n_genes=20, n_tfs=6, n_perturbed=3, n_control=120, cells_per_perturbation=40, seed=0)
+
+
+@pytest.mark.parametrize("n_genes", [30, 500, 2000])
+def test_parameter_count_matches_paper_formula(n_genes):
+    n = n_parameters(CaTranModule(n_genes, embed_dim=40))
+    expected = 9000 + 40 * n_genes
+    assert abs(n - expected) / expected < 0.10, (n, expected)
+    # the per-gene part is exactly the embedding
+    assert n_parameters(CaTranModule(n_genes + 1)) - n == 40
+
+
+def test_shuffling_permutes_values_among_hidden_positions():
+    x = torch.arange(40 * 25, dtype=torch.float32).reshape(40, 25)  # all values distinct
+    corrupted, hidden = hide_by_shuffling(x, 0.8, torch.Generator().manual_seed(0))
+    assert (hidden.sum(1) == 20).all()  # 80% of the genes of every cell
+    assert torch.equal(corrupted[~hidden], x[~hidden])  # visible untouched
+    assert torch.equal(corrupted[hidden].sort().values, x[hidden].sort().values)  # same multiset
+    assert (corrupted[hidden] != x[hidden]).float().mean() > 0.9  # really moved
+
+
+def test_attention_rows_sum_to_one_over_sources_without_self():
+    m = CaTranModule(12)
+    A = m.attention().detach()
+    assert torch.allclose(A.sum(1), torch.ones(12), atol=1e-5)
+    assert torch.all(torch.diagonal(A) == 0)
+    pred, A_sub = m(torch.randn(7, 5), torch.tensor([0, 3, 4, 8, 11]))
+    assert pred.shape == (7, 5) and torch.allclose(A_sub.sum(1), torch.ones(5), atol=1e-5)
+
+
+def test_training_lowers_loss_and_is_seed_reproducible(synthetic_small):
+    adata, _, tfs = synthetic_small
+    a = CaTran(adata).train(RunContext(seed=3), epochs=4, min_steps_per_epoch=3, batch_cells=128)
+    b = CaTran(adata).train(RunContext(seed=3), epochs=4, min_steps_per_epoch=3, batch_cells=128)
+    c = CaTran(adata).train(RunContext(seed=4), epochs=4, min_steps_per_epoch=3, batch_cells=128)
+    assert a.history[-1] < a.history[0]
+    np.testing.assert_array_equal(a.get_adjacency(), b.get_adjacency())
+    assert not np.array_equal(a.get_adjacency(), c.get_adjacency())
+
+
+def test_uses_counts_layer_by_default(synthetic_small):
+    adata, _, _ = synthetic_small
+    ad = adata.copy()
+    ad.X = np.log1p(ad.X)
+    assert CaTran(ad, standardize=False).X.max() == pytest.approx(float(ad.layers["counts"].max()))
+    assert CaTran(ad, layer=None, standardize=False).X.max() == pytest.approx(float(ad.X.max()))
+
+
+def test_get_grn_top_k_no_self_loops_and_tf_sources(synthetic_small):
+    adata, _, tfs = synthetic_small
+    m = CaTran(adata).train(RunContext(seed=0), **FAST)
+    edges = m.get_grn(top_k=25)
+    assert len(edges) == 25 and (edges.source != edges.target).all()
+    assert edges.weight.is_monotonic_decreasing
+    assert edges.attrs["n_parameters"] == m.n_parameters
+    tf_edges = m.get_grn(top_k=40, tfs=tfs)
+    assert len(tf_edges) == 40 and set(tf_edges.source) <= set(tfs)
+    sym = m.get_adjacency(symmetrise=True)
+    np.testing.assert_array_equal(sym, sym.T)
+
+
+def test_save_load_round_trip(tmp_path, synthetic_small):
+    adata, _, _ = synthetic_small
+    m = CaTran(adata).train(RunContext(seed=1), **FAST)
+    m.save(tmp_path / "catran.pt")
+    loaded = CaTran.load(tmp_path / "catran.pt", adata=adata)
+    np.testing.assert_array_equal(m.get_adjacency(), loaded.get_adjacency())
+    assert loaded.genes == m.genes and loaded.history == m.history
+
+
+def test_interventional_loss_targets_perturbed_source_column():
+    torch.manual_seed(0)
+    x, pred = torch.randn(30, 4), torch.randn(30, 4)
+    attn = torch.softmax(torch.randn(4, 4, requires_grad=True), 1)
+    pert = torch.tensor([1] * 10 + [-1] * 20)
+    loss = interventional_loss(pred, x, attn, pert)
+    loss.backward()
+    assert loss > 0
+    assert interventional_loss(pred, x, attn, torch.full((30,), -1)) is None
+
+
+def test_interventional_targets_paper_vs_centred():
+    # identical errors in perturbed and other cells: the paper's importance is 0.5, the centred one 0
+    x = torch.zeros(20, 3)
+    pred = torch.ones(20, 3)
+    attn = torch.full((3, 3), 0.25)
+    pert = torch.tensor([0] * 10 + [-1] * 10)
+    paper = interventional_loss(pred, x, attn, pert, "paper")
+    centred = interventional_loss(pred, x, attn, pert, "centred")
+    assert paper.item() == pytest.approx(0.5 * 0.25**2)
+    assert centred.item() == pytest.approx(0.5 * 0.25**2)  # |0.25 - 0.5| == |0.25 - 0|
+    attn = torch.full((3, 3), 0.5)
+    assert interventional_loss(pred, x, attn, pert, "paper").item() == pytest.approx(0.0)
+    assert interventional_loss(pred, x, attn, pert, "centred").item() == pytest.approx(0.5 * 0.5**2)
+
+
+def test_interventional_training_runs_and_changes_result(pert_data):
+    adata, _, tfs, perturbed = pert_data
+    assert set(perturbed) <= set(tfs) and "control" in set(adata.obs["perturbation"])
+    ctx_obs, ctx_int = RunContext(seed=0), RunContext(seed=0)
+    obs = CaTran(adata).train(ctx_obs, **FAST)
+    itv = CaTran(adata, perturbation_key="perturbation").train(ctx_int, **FAST)
+    assert "interventional_loss" in ctx_int.history[-1] and "interventional_loss" not in ctx_obs.history[-1]
+    assert not np.allclose(obs.get_adjacency(), itv.get_adjacency())
+
+
+def test_perturbation_labels_and_errors(synthetic_small):
+    adata, _, _ = synthetic_small
+    idx = perturbation_indices(["control", "G001", "non-targeting", "nope"], ["TF01", "G001"])
+    assert idx.tolist() == [-1, 1, -1, -1]
+    with pytest.raises(InputError, match="not an obs column"):
+        CaTran(adata, perturbation_key="guide")
+    ad = adata.copy()
+    ad.obs["guide"] = "control"
+    with pytest.raises(InputError, match="names a gene"):
+        CaTran(ad, perturbation_key="guide")
+
+
+def test_runner_via_registry(synthetic_small):
+    adata, _, tfs = synthetic_small
+    spec = get_method("catran")
+    params = spec.resolve_params({"epochs": 2, "min_steps_per_epoch": 2, "top_k": 30})
+    edges = spec.load_runner()(adata, RunContext(seed=0, tfs=tfs), **params)
+    assert len(edges) == 30 and set(edges.source) <= set(tfs)
+    assert abs(edges.attrs["n_parameters"] - (9000 + 40 * adata.n_vars)) < 0.1 * (9000 + 40 * adata.n_vars)
+    assert {"embed_dim", "lr", "perturbation_key", "top_k", "symmetrise"} <= set(spec.defaults())
+
+
+def test_cli_grn_with_perturbation_key(tmp_path, pert_data, capsys):
+    import json
+
+    from core.cli import main
+
+    adata, _, tfs, _ = pert_data
+    path = tmp_path / "pert.h5ad"
+    adata.write_h5ad(path)
+    out = tmp_path / "edges.tsv"
+    rc = main(["grn", str(path), "--model", "catran", "--perturbation-key", "perturbation", "--top-k", "15",
+               "--epochs", "1", "--param", "min_steps_per_epoch=1", "--param", "batch_cells=64", "--out", str(out)])
+    assert rc == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["model"] == "catran" and result["n_edges"] == 15
+    assert result["params"]["perturbation_key"] == "perturbation"
+    assert result["n_parameters"] == 8734 + 40 * adata.n_vars
+    assert main(["grn", str(path), "--model", "catran", "--perturbation-key", "guide", "--epochs", "1",
+                 "--out", str(out)]) == 2

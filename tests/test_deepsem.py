@@ -1,0 +1,171 @@
+"""DeepSEM: the fused per-gene MLP, ensemble independence, training, getters, persistence, runner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from core.jobs.context import RunContext
+from core.models.deepsem.model import DeepSEM
+from core.models.deepsem.module import DeepSEMModule, TokenMLP
+from core.models.deepsem.preprocess import Transform, expression_matrix
+from core.registry import get_method
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from core.data.synthetic import synthetic_dataset
+
+    adata, truth, tfs = synthetic_dataset(n_cells=80, n_genes=16, n_tfs=4, seed=3)
+    return adata, truth, tfs
+
+
+def _reference_mlp(m: TokenMLP, u: torch.Tensor) -> torch.Tensor:
+    a1 = torch.tanh(u[..., None] * m.w1[:, None, :] + m.b1[:, None, :])
+    a2 = torch.tanh(a1 @ m.w2 + m.b2[:, None, :])
+    return a2 @ m.w3 + m.b3[:, None, :]
+
+
+@pytest.mark.parametrize("shared_input", [True, False])
+def test_token_mlp_matches_autograd(shared_input):
+    torch.manual_seed(0)
+    m = TokenMLP(3, 8, 2, [0, 1, 2]).double()
+    m.chunk_bytes = 1  # chunks of 256 tokens: several, the last one partial
+    u = torch.randn(1 if shared_input else 3, 700, dtype=torch.double, requires_grad=not shared_input)
+    out, ref = m(u), _reference_mlp(m, u)
+    assert torch.allclose(out, ref, atol=1e-12)
+    g = torch.randn_like(ref)
+    wrt = list(m.parameters()) + ([] if shared_input else [u])
+    for a, b in zip(torch.autograd.grad(out, wrt, g), torch.autograd.grad(ref, wrt, g)):
+        assert torch.allclose(a, b, atol=1e-10)
+
+
+def test_ensemble_members_are_independent_models():
+    ens = DeepSEMModule(12, n_members=3, hidden=8, seed=5)
+    single = DeepSEMModule(12, n_members=1, hidden=8, seed=6)  # = member 1 of the ensemble
+    x = torch.randn(7, 12)
+    mu_e, lv_e = ens.encode(x)
+    mu_s, lv_s = single.encode(x)
+    assert torch.allclose(mu_e[1], mu_s[0], atol=1e-6) and torch.allclose(lv_e[1], lv_s[0], atol=1e-6)
+    assert torch.allclose(ens.W[1], single.W[0])
+    assert not torch.allclose(ens.W[0], ens.W[1])
+    # member 0's loss does not depend on member 2's parameters
+    out = ens(x)
+    grads = torch.autograd.grad(out["rec"][0] + out["kl"][0], [ens.decoder.w2, ens.W])
+    assert grads[0][2].abs().max() == 0 and grads[1][2].abs().max() == 0
+    assert grads[0][0].abs().max() > 0
+    # W starts at 1/(G-1) + U(0, 2e-4) with a zero diagonal
+    W = ens.W.detach()
+    assert torch.all(torch.diagonal(W, dim1=1, dim2=2) == 0)
+    off = W[0][~torch.eye(12, dtype=bool)]
+    assert off.min() >= 1 / 11 and off.max() <= 1 / 11 + 2e-4
+
+
+def test_decode_inverse_matches_solve():
+    m = DeepSEMModule(10, n_members=2, hidden=8, seed=0)
+    z = torch.randn(2, 5, 10)
+    a = m.grn_matrix()
+    assert torch.allclose(m.decode(z, a=a), m.decode(z, a_inv=torch.linalg.inv(a)), atol=1e-4)
+
+
+def test_transforms_and_inverse():
+    rng = np.random.default_rng(0)
+    X = rng.gamma(2.0, 1.0, size=(50, 6)) * (rng.random((50, 6)) > 0.3)
+    t = Transform.fit(X, "zscore")
+    Z, mask = t.apply(X)
+    assert mask is None and np.allclose(Z.mean(0), 0, atol=1e-5) and np.allclose(Z.std(0), 1, atol=1e-4)
+    assert np.allclose(t.inverse(Z), X, atol=1e-4)
+    t = Transform.fit(X, "nonzero")
+    Z, mask = t.apply(X)
+    nz = X != 0
+    assert np.array_equal(mask.astype(bool), nz)
+    for j in range(6):
+        assert abs(Z[nz[:, j], j].mean()) < 1e-5
+    assert Z.min() >= -10 and Z.max() <= 10
+    assert np.allclose(t.inverse(Z)[nz], X[nz], atol=1e-4)
+
+
+def test_counts_are_log_normalised(tiny):
+    adata, _, _ = tiny
+    X, counts = expression_matrix(adata)
+    assert counts
+    raw = np.asarray(adata.X)
+    expected = np.log1p(raw / raw.sum(1, keepdims=True) * np.median(raw.sum(1)))
+    assert np.allclose(X, expected, rtol=1e-4, atol=1e-4)
+    logged = adata.copy()
+    logged.X = X
+    assert not expression_matrix(logged)[1]
+
+
+def test_train_getters_save_load(tiny, tmp_path):
+    adata, _, tfs = tiny
+    ctx = RunContext(seed=1)
+    model = DeepSEM(adata, n_members=2, hidden=16, seed=1)
+    model.train(epochs=6, lr=1e-3, ctx=ctx)
+    assert [h["epoch"] for h in ctx.history] == list(range(1, 7))
+    assert ctx.history[-1]["rec_loss"] < ctx.history[0]["rec_loss"]  # it learns
+    W = model.adjacency()
+    assert W.shape == (2, 16, 16) and np.all(np.diagonal(W, axis1=1, axis2=2) == 0)
+    edges = model.get_grn(tfs=tfs)
+    assert set(edges.source) <= set(tfs) and not (edges.source == edges.target).any()
+    assert edges.weight.is_monotonic_decreasing and len(edges) == len(tfs) * 15
+    g = {n: i for i, n in enumerate(model.genes)}
+    r = edges.iloc[0]
+    col = W[:, g[r.target], g[r.source]]
+    assert np.isclose(r.weight, np.abs(col).mean(), atol=1e-6) and np.isclose(r.signed_weight, col.mean(), atol=1e-6)
+
+    lat = model.get_latent()
+    assert lat.shape == (adata.n_obs, 16) and np.isfinite(lat).all()
+    sim = model.simulate(n_cells=30, noise=1.0, seed=0, keep_zero_pattern=True)
+    assert sim.shape == (30, 16) and (sim.X >= 0).all()
+    X, _ = expression_matrix(adata)
+    assert np.all(sim.X[X[sim.obs["source_cell"].to_numpy()] == 0] == 0)
+    sim2 = model.simulate(n_cells=30, noise=1.0, seed=0, keep_zero_pattern=True)
+    assert np.array_equal(sim.X, sim2.X)
+    assert not np.array_equal(sim.X, model.simulate(n_cells=30, noise=0.0, seed=0).X)
+
+    path = tmp_path / "deepsem.pt"
+    model.save(path)
+    loaded = DeepSEM.load(path, adata=adata)
+    pd.testing.assert_frame_equal(loaded.get_grn(tfs=tfs), edges)
+    assert np.allclose(loaded.get_latent(), lat, atol=1e-6)
+
+
+def test_same_seed_same_result(tiny):
+    adata, _, _ = tiny
+    e1 = DeepSEM(adata, hidden=8, seed=4).train(epochs=3).get_grn()
+    e2 = DeepSEM(adata, hidden=8, seed=4).train(epochs=3).get_grn()
+    e3 = DeepSEM(adata, hidden=8, seed=5).train(epochs=3).get_grn()
+    pd.testing.assert_frame_equal(e1, e2)
+    assert not np.allclose(e1.weight.to_numpy(), e3.weight.to_numpy())
+
+
+def test_runner_through_registry(tiny):
+    adata, _, tfs = tiny
+    spec = get_method("deepsem")
+    assert spec.presets["cell-type-specific"]["alpha"] == 1.0
+    params = spec.resolve_params({"ensemble": 2, "epochs": 3, "hidden": 8}, preset="cell-type-specific")
+    assert params["beta"] == 0.01 and params["setting"] == "cell-type-specific"
+    ctx = RunContext(seed=0, tfs=tfs)
+    edges = spec.load_runner()(adata, ctx, **params)
+    assert set(edges.columns) >= {"source", "target", "weight", "signed_weight"}
+    assert set(edges.source) <= set(tfs)
+    assert len(ctx.history) == 3
+    # direct call with only a setting: the preset fills epochs/alpha/beta
+    ctx2 = RunContext(seed=0)
+    spec.load_runner()(adata, ctx2, setting="non-specific", ensemble=1, epochs=2, hidden=8, prior="learned")
+    assert len(ctx2.history) == 2
+
+
+def test_bad_inputs_are_user_errors(tiny):
+    from core.errors import InputError
+
+    adata, _, _ = tiny
+    with pytest.raises(InputError):
+        DeepSEM(adata, setting="nope")
+    with pytest.raises(InputError):
+        DeepSEM(adata, n_members=0)
+    with pytest.raises(InputError):
+        DeepSEM(adata[:, :1].copy())
