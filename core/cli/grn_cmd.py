@@ -38,7 +38,7 @@ def register(sub) -> None:
     p.add_argument("--perturbation-key", help="obs column naming each cell's perturbed gene (interventional models, e.g. catran)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="any other method parameter (repeatable)")
     p.add_argument("--out", required=True, help="output TSV: source, target, weight[, signed_weight]")
-    p.add_argument("--verbose", action="store_true", help="print the training log")
+    p.add_argument("--verbose", action="store_true", help="print the training log and per-epoch progress (stderr)")
     p.set_defaults(func=run)
 
 
@@ -86,6 +86,7 @@ def method_params(spec, args) -> tuple[dict, str | None]:
 
 
 def run(args) -> int:
+    import sys
     import time
 
     from ..device import device_label, resolve_device
@@ -111,7 +112,12 @@ def run(args) -> int:
         n_tfs = len(set(tfs) & set(map(str, adata.var_names)))
         if n_tfs == 0:
             raise InputError(f"None of the {len(tfs)} TFs (e.g. {', '.join(tfs[:3])}) is a gene of {args.expr}.")
-    ctx = RunContext(seed=args.seed, device=str(device) if device else "cpu", tfs=tfs, verbose=args.verbose)
+    def show(rec: dict) -> None:
+        extra = " ".join(f"{k}={v:.4g}" for k, v in rec.items() if k not in ("epoch", "n_epochs", "time"))
+        print(f"[{rec['time']:.1f} s] {rec['epoch']}/{rec['n_epochs']} {extra}", file=sys.stderr, flush=True)
+
+    ctx = RunContext(seed=args.seed, device=str(device) if device else "cpu", tfs=tfs, verbose=args.verbose,
+                     on_progress=show if args.verbose else None)
     seed_everything(args.seed)
     t0 = time.perf_counter()
     edges = infer_grn(adata, spec.name, ctx, params, preset)
