@@ -30,8 +30,8 @@ class Poisson(_TorchPoisson):
         super().__init__(self.log_rate.exp(), validate_args=validate_args)
 
     def log_prob(self, value):
-        log_rate, value = broadcast_all(self.log_rate, value)
-        return value * log_rate - log_rate.exp() - torch.lgamma(value + 1)
+        value = torch.as_tensor(value, dtype=self.log_rate.dtype, device=self.log_rate.device)
+        return value * self.log_rate - self.log_rate.exp() - torch.lgamma(value + 1)
 
 
 class ZeroInflatedPoisson(Distribution):
