@@ -92,7 +92,7 @@ class NegativeBinomial(Distribution):
 
     def _log_nb_terms(self, value):
         log_theta = torch.log(self.theta)
-        log_theta_mu = torch.logaddexp(log_theta, self.log_mu)
+        log_theta_mu = torch.log(self.theta + self.log_mu.exp())  # theta >= 1e-4 in the models: no underflow
         zero_term = self.theta * (log_theta - log_theta_mu)  # log NB(0)
         rest = (
             value * (self.log_mu - log_theta_mu)
