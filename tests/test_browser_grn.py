@@ -8,15 +8,12 @@ that user strings render as text and run nothing. Screenshots go to test-artifac
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from browser_support import CHROMIUM_ARGS, chromium_path, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -24,22 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 XSS = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "</script><script>alert(1)</script>"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api")
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _make_run(home: Path) -> str:
@@ -66,7 +47,7 @@ def _make_run(home: Path) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    chromium = _chromium()
+    chromium = chromium_path()
     home = tmp_path_factory.mktemp("scgrn_home")
     old_home = os.environ.get("SCGRN_HOME")
     run_id = _make_run(home)
@@ -74,32 +55,8 @@ def server(tmp_path_factory):
         os.environ.pop("SCGRN_HOME", None)
     else:
         os.environ["SCGRN_HOME"] = old_home
-    port = _free_port()
-    env = {**os.environ, "SCGRN_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    log = open(home / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("streamlit did not start: " + (home / "streamlit.log").read_text()[-2000:])
+    with streamlit_server({"SCGRN_HOME": str(home), "PYTHONPATH": str(ROOT)}) as url:
         yield {"url": url, "run_id": run_id, "chromium": chromium}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture()
@@ -141,11 +98,11 @@ def _graph(page, js="() => edges.get().map(e => [e.from, e.to, e.color])", until
 
 
 def _open(page, server):
-    # Open the app's root first: with a pages/ folder beside app.py, Streamlit 1.67 serves the very first
-    # request of a fresh server in legacy multipage mode when it is a deep link (/grn) -- see the report.
-    page.goto(server["url"] + "/")
-    page.locator("[data-testid=stSidebarNav]").get_by_text("GRN", exact=True).wait_for(timeout=60_000)
+    # A deep link as the very first request of a fresh server (what a reload after a server restart does).
+    # Pages live in app_pages/, not pages/: with a pages/ folder Streamlit would serve this first request in
+    # its legacy multipage mode, without app.py's navigation, for the whole life of the server.
     page.goto(f"{server['url']}/grn?run={server['run_id']}")
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Simulation", exact=True).wait_for(timeout=60_000)
     page.get_by_text("Gene regulatory network").first.wait_for(timeout=60_000)
     return _graph(page)
 

@@ -105,7 +105,7 @@ def test_embedding_page_shows_scores_umap_and_comparison(finished_embed_run):
 
     from core.embedding import views as V
 
-    at = AppTest.from_file(str(Path(__file__).parents[1] / "pages/embedding.py"), default_timeout=60)
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "app_pages/embedding.py"), default_timeout=60)
     at.query_params["run"] = finished_embed_run[0].id
     at.run()
     assert not at.exception, [e.value for e in at.exception]

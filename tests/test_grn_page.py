@@ -33,7 +33,7 @@ def _metrics(at):
 def test_grn_page_controls(two_runs):
     _, (pearson, spearman) = two_runs
     assert (pearson.path / "layout.json").is_file()  # the job precomputed the fixed layout
-    at = AppTest.from_file(str(ROOT / "pages/grn.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app_pages/grn.py"), default_timeout=60)
     at.query_params["run"] = pearson.id
     at.run()
     assert not at.exception, [e.value for e in at.exception]

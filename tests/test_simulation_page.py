@@ -39,7 +39,7 @@ def test_page_shows_a_finished_simulation(finished_vae_run):
                      {"source_run": str(src.path), "n_cells": 80, "noise": 0.5}, seed=0, device="cpu",
                      label="Simulation from VAE")
     assert run_job(sim.path, poll=0.05) == 0, sim.status
-    at = AppTest.from_file(str(ROOT / "pages/simulation.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app_pages/simulation.py"), default_timeout=60)
     at.query_params["sim"] = sim.id
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -61,7 +61,7 @@ def test_generate_launches_a_background_simulation(finished_vae_run, monkeypatch
             submitted.append(run)
 
     monkeypatch.setattr(executor, "default_executor", lambda: Recorder())
-    at = AppTest.from_file(str(ROOT / "pages/simulation.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app_pages/simulation.py"), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     next(n for n in at.number_input if n.label == "Cells to simulate").set_value(50)
     next(b for b in at.button if b.label == "Generate").click().run()
