@@ -63,7 +63,7 @@ with left:
         event = st.plotly_chart(fig, on_select="rerun", selection_mode=("lasso", "box"), key=f"umap_{run.id}",
                                 width="stretch")
 with right:
-    cells = V.selected_cells(event)
+    cells = V.selected_cells(event, fig)
     st.markdown(f"**Selection:** {len(cells)} cells")
     sel_name = st.text_input("Save selection as obs column", value="selection", max_chars=40)
     if st.button("Save selection", disabled=len(cells) == 0):

@@ -105,6 +105,7 @@ def main() -> None:
     ap.add_argument("--likelihoods", default="gaussian,cb,poisson,zip,nb,zinb")
     ap.add_argument("--scvi-python", default="/work/venv-scvi/bin/python")
     ap.add_argument("--jobs", type=int, default=2, help="GMVAE workers in parallel")
+    ap.add_argument("--repeat", type=int, default=1, help="run VAE/SCVI this many times (interleaved)")
     ap.add_argument("--skip", default="", help="comma list of kinds to skip: pca,vae,gmvae,scvi")
     ap.add_argument("--worker", nargs=6, metavar=("KIND", "LIK", "EPOCHS", "WARMUP", "OUT", "CLUSTERS"))
     args = ap.parse_args()
@@ -132,18 +133,20 @@ def main() -> None:
     runs = []  # (name, kind, likelihood, epochs, cmd, out)
     if "pca" not in skip:
         runs.append(("PCA + Leiden", "pca", "-", 0, me + ["pca", "-", "0", "0", str(tmp / "pca.npy"), "0"], tmp / "pca.npy"))
-    if "vae" not in skip:
+    script = tmp / "scvi_run.py"
+    script.write_text(SCVI_SCRIPT)
+    for rep in range(args.repeat):  # repeats interleave ours and SCVI, so CPU-load drifts hit both alike
+        tag = f" #{rep + 1}" if args.repeat > 1 else ""
         for lik in liks:
-            o = tmp / f"vae_{lik}.npy"
-            runs.append((f"VAE {lik}", "vae", lik, args.epochs,
-                         me + ["vae", lik, str(args.epochs), str(args.warmup), str(o), "0"], o))
-    if "scvi" not in skip and Path(args.scvi_python).exists():
-        script = tmp / "scvi_run.py"
-        script.write_text(SCVI_SCRIPT)
-        for lik in ("nb", "zinb"):
-            o = tmp / f"scvi_{lik}.npy"
-            runs.append((f"SCVI {lik}", "scvi", lik, args.epochs,
-                         [args.scvi_python, str(script), lik, str(args.epochs), str(args.warmup), str(data_path), str(o)], o))
+            if "vae" not in skip:
+                o = tmp / f"vae_{lik}_{rep}.npy"
+                runs.append((f"VAE {lik}{tag}", "vae", lik, args.epochs,
+                             me + ["vae", lik, str(args.epochs), str(args.warmup), str(o), "0"], o))
+            if "scvi" not in skip and lik in ("nb", "zinb") and Path(args.scvi_python).exists():
+                o = tmp / f"scvi_{lik}_{rep}.npy"
+                runs.append((f"SCVI {lik}{tag}", "scvi", lik, args.epochs,
+                             [args.scvi_python, str(script), lik, str(args.epochs), str(args.warmup), str(data_path),
+                              str(o)], o))
     gm = []
     if "gmvae" not in skip:
         for lik in liks:
@@ -200,9 +203,10 @@ def main() -> None:
             print(f"{r['model']:<16} FAILED: {r['error']}")
             continue
         extra = f"  ARI {r['gm_ari']:.3f} (k={r['gm_k']})" if "gm_ari" in r else ""
-        print(f"{r['model']:<16}{f(r['asw']):>8}{f(r['ari']):>8}{f(r['nmi']):>8}{r['active']:>7}{'yes' if r['nan'] else 'no':>5}"
+        print(f"{r['model']:<16}{f(r['asw'], 4):>8}{f(r['ari'], 4):>8}{f(r['nmi'], 4):>8}{r['active']:>7}{'yes' if r['nan'] else 'no':>5}"
               f"{f(r['seconds'], 1):>9}{f(r['peak_mb'], 0):>9}{f(r['throughput'], 0):>11}{r['load']:>6.1f}{extra}")
     (Path(__file__).parent / "embed_pbmc_results.json").write_text(json.dumps(rows, indent=1))
+    print(f"latents kept in {tmp}")
 
 
 if __name__ == "__main__":

@@ -131,3 +131,14 @@ def test_deepsem_embedding_mode(data_file, tmp_path, capsys):
     a = ad.read_h5ad(out)
     assert a.obsm["X_deepsem"].shape == (a.n_obs, a.n_vars) and res["method"] == "deepsem_embed"
     assert np.isfinite(a.obsm["X_deepsem"]).all()
+
+
+def test_selected_cells_from_customdata_or_trace_lookup():
+    from core.embedding import views as V
+
+    a = ad.AnnData(np.zeros((6, 2), np.float32))
+    a.obsm["X_umap"] = np.arange(12, dtype=float).reshape(6, 2)
+    fig = V.umap_figure(a, np.array(list("aabbab")), categorical=True)
+    assert [len(t.x) for t in fig.data] == [3, 3] and fig.data[0].type == "scattergl"
+    ev = {"selection": {"points": [{"customdata": 5}, {"curve_number": 1, "point_index": 0}]}}
+    assert V.selected_cells(ev, fig).tolist() == [2, 5]  # trace "b" holds cells 2, 3, 5

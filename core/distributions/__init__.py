@@ -40,7 +40,7 @@ LIKELIHOODS: dict[str, Likelihood] = {
         Likelihood("gaussian", "Gaussian", False,
                    "Continuous, already log-normalised data; fast baseline, ignores count noise."),
         Likelihood("cb", "Continuous Bernoulli", False,
-                   "Values in [0, 1]: log1p(x) is divided by each gene's maximum over cells before fitting."),
+                   "Bounded data: each gene's values (log1p of counts) are min-max scaled over cells to [0, 1]."),
         Likelihood("poisson", "Poisson", True,
                    "Raw UMI counts with little overdispersion (technical noise only)."),
         Likelihood("zip", "Zero-inflated Poisson", True,

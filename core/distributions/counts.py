@@ -30,8 +30,8 @@ class Poisson(_TorchPoisson):
         super().__init__(self.log_rate.exp(), validate_args=validate_args)
 
     def log_prob(self, value):
-        log_rate, value = broadcast_all(self.log_rate, value)
-        return value * log_rate - log_rate.exp() - torch.lgamma(value + 1)
+        value = torch.as_tensor(value, dtype=self.log_rate.dtype, device=self.log_rate.device)
+        return value * self.log_rate - self.log_rate.exp() - torch.lgamma(value + 1)
 
 
 class ZeroInflatedPoisson(Distribution):
@@ -92,7 +92,7 @@ class NegativeBinomial(Distribution):
 
     def _log_nb_terms(self, value):
         log_theta = torch.log(self.theta)
-        log_theta_mu = torch.logaddexp(log_theta, self.log_mu)
+        log_theta_mu = torch.log(self.theta + self.log_mu.exp())  # theta >= 1e-4 in the models: no underflow
         zero_term = self.theta * (log_theta - log_theta_mu)  # log NB(0)
         rest = (
             value * (self.log_mu - log_theta_mu)

@@ -119,8 +119,9 @@ def activity_figure(activity: list[float], threshold: float = 0.01) -> go.Figure
     return fig
 
 
-def selected_cells(event) -> np.ndarray:
-    """Cell indices of a plotly selection event from the page (customdata of the chosen points)."""
+def selected_cells(event, fig: go.Figure | None = None) -> np.ndarray:
+    """Cell indices of a plotly selection event from the page: each point's customdata, or else its
+    (curve_number, point_index) looked up in ``fig``'s traces."""
     sel = getattr(event, "selection", None) or (event.get("selection") if isinstance(event, dict) else None) or {}
     points = sel.get("points", []) if isinstance(sel, dict) else getattr(sel, "points", [])
     out = []
@@ -128,6 +129,10 @@ def selected_cells(event) -> np.ndarray:
         cd = p.get("customdata")
         if isinstance(cd, (list, tuple)):
             cd = cd[0] if cd else None
+        if cd is None and fig is not None and p.get("curve_number") is not None:
+            trace = fig.data[int(p["curve_number"])]
+            idx = p.get("point_index", p.get("point_number"))
+            cd = None if idx is None or trace.customdata is None else trace.customdata[int(idx)]
         if cd is not None:
             out.append(int(cd))
     return np.unique(np.asarray(out, dtype=int))

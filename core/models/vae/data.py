@@ -1,7 +1,7 @@
 """From an AnnData to model tensors: layer choice, count checks, input transform and likelihood targets.
 
-* Encoder input: ``log1p(x)`` (``input_transform="log1p"``; ``"auto"`` picks it for non-negative data)
-  or ``x`` unchanged (``"none"``, e.g. for already log-normalised or scaled data).
+* Encoder input: ``log1p(x)`` (``input_transform="log1p"``; ``"auto"`` picks it for raw counts, i.e.
+  non-negative integers) or ``x`` unchanged (``"none"``; ``"auto"`` for already log-normalised or scaled data).
 * Gaussian target: the encoder input.
 * Continuous Bernoulli target: the encoder input min-max scaled per gene to [0, 1]
   (``(v - min_g) / (max_g - min_g)`` over cells, constant genes -> 0); min/max are kept for the inverse.
@@ -87,8 +87,8 @@ def prepare(adata, likelihood: str, layer: str | None, input_transform: str = "a
     if counts:
         check_counts(m, adata, layer, likelihood)
     mode = (transform or {}).get("input", input_transform)
-    if mode == "auto":
-        mode = "log1p" if m.min(initial=0) >= 0 else "none"
+    if mode == "auto":  # log1p for raw counts; already-transformed data (non-integer) is used as it is
+        mode = "log1p" if counts or (m.min(initial=0) >= 0 and np.allclose(m, np.round(m))) else "none"
     if mode == "log1p":
         if m.min(initial=0) < 0:
             raise InputError(f"{_where(layer)} has negative values, so log1p cannot be applied; "
@@ -98,7 +98,7 @@ def prepare(adata, likelihood: str, layer: str | None, input_transform: str = "a
         x_in = m
     else:
         raise InputError(f"Unknown input transform {mode!r}; use auto, log1p or none.")
-    info = {"input": mode}
+    info = {"input": mode, "nonnegative": bool(m.min(initial=0) >= 0)}
     target, log_lib = x_in, None
     if counts:
         target = m
@@ -121,4 +121,6 @@ def to_data_scale(values: np.ndarray, likelihood: str, transform: dict) -> np.nd
         values = lo + values * np.where(hi - lo > 0, hi - lo, 0.0)
     if transform.get("input") == "log1p":
         values = np.expm1(np.maximum(values, 0.0))
+    elif transform.get("nonnegative"):  # e.g. Gaussian on log-normalised data: keep the data's support
+        values = np.maximum(values, 0.0)
     return values.astype(np.float32)

@@ -190,9 +190,11 @@ class GMVAE(VAE):
         b, c, d = qm.shape
         qy = log_qy.exp()
         z = qm + qv.sqrt() * torch.randn_like(qm)
-        lib = None if log_library is None else log_library.repeat_interleave(c, dim=0)
-        x_rep = x_target.repeat_interleave(c, dim=0)
-        recon = self.decode(z.reshape(b * c, d), lib).log_prob(x_rep).sum(-1).view(b, c)
+        # decode all B*C latents, then view the likelihood as (B, C, G) against x (B, 1, G): the terms that
+        # depend on x only (lgamma(x + theta), lgamma(x + 1)) are computed once per cell, not C times
+        h = self.decoder(z.reshape(b * c, d)).view(b, c, -1)
+        lib = None if log_library is None else log_library.view(b, 1, 1)
+        recon = self.px(h, lib).log_prob(x_target.unsqueeze(1)).sum(-1)
         kl_z = kl_normal(qm, qv, self.prior_mean.unsqueeze(0), self.prior_var().unsqueeze(0))
         kl_y = (qy * (log_qy + math.log(c))).sum(-1)
         recon_m = (qy * recon).sum(-1).mean()

@@ -21,7 +21,8 @@ _COMMON = (
           kind="float", min=0.0, max=1000.0),
     Param("layer", "auto", "AnnData layer: 'auto' = the raw 'counts' layer for count likelihoods when "
           "present, else X; 'X' forces X.", kind="str"),
-    Param("input_transform", "auto", "Encoder input: log1p(x) ('auto' for non-negative data) or x ('none').",
+    Param("input_transform", "auto", "Encoder input: log1p(x) ('auto' picks it for raw counts) or x as it is ('none'; "
+          "'auto' for already log-normalised data).",
           kind="choice", choices=("auto", "log1p", "none")),
 )
 
