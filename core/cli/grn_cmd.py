@@ -75,7 +75,7 @@ def method_params(spec, args) -> tuple[dict, str | None]:
         else:
             raise InputError(f"{spec.label} has no setting {args.setting!r} (presets: {sorted(spec.presets) or 'none'}).")
     for option, names in _MAPPED.items():
-        value = getattr(args, option)
+        value = getattr(args, option, None)
         if value is None:
             continue
         name = next((n for n in names if n in known), None)
