@@ -5,12 +5,12 @@ import streamlit as st
 st.set_page_config(page_title="scGRN Studio", page_icon="🧬", layout="wide")
 
 PAGES = [
-    st.Page("pages/data.py", title="Data", icon=":material/dataset:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/runs.py", title="Runs", icon=":material/monitoring:"),
-    st.Page("pages/grn.py", title="GRN", icon=":material/hub:"),
-    st.Page("pages/embedding.py", title="Embedding", icon=":material/scatter_plot:"),
-    st.Page("pages/simulation.py", title="Simulation", icon=":material/science:"),
+    st.Page("app_pages/data.py", title="Data", icon=":material/dataset:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/runs.py", title="Runs", icon=":material/monitoring:"),
+    st.Page("app_pages/grn.py", title="GRN", icon=":material/hub:"),
+    st.Page("app_pages/embedding.py", title="Embedding", icon=":material/scatter_plot:"),
+    st.Page("app_pages/simulation.py", title="Simulation", icon=":material/science:"),
 ]
 
 st.navigation(PAGES).run()

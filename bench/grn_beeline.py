@@ -15,6 +15,9 @@ can be added by name (``--methods catran``); it then runs with its defaults and 
                                 [--quick] [--out results.md]
 
 Timings share a 2-core machine with other work: the 1-minute load average is printed beside each run.
+``SCGRN_SHARED`` points at another shared folder; ``REGDIFFUSION_PYTHON`` at the RegDiffusion venv's python.
+"wall s" is the whole subprocess (start-up, reading the CSV, inference, writing edges); "method s" the
+inference alone; "s/epoch" comes from the model's per-epoch progress records (RegDiffusion: per step).
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class Job:
     networks: tuple[str, ...]
     cli_args: list[str] = field(default_factory=list)
     kind: str = "cli"  # cli | regdiffusion | random
+    all_regulators: bool = False  # give the method no TF list (every gene may regulate), as arboreto's default
 
 
 def plan(methods: list[str], quick: bool) -> list[Job]:
@@ -75,6 +79,9 @@ def plan(methods: list[str], quick: bool) -> list[Job]:
             jobs.append(Job(f"{m} cell-type-specific", "deepsem", ("Specific",), ["--setting", "cell-type-specific", *ens, *epochs]))
         elif m == "grnboost2":
             jobs.append(Job("grnboost2 (sklearn)", "grnboost2", NETWORKS, ["--param", "n_estimators=100"] if quick else []))
+        elif m == "grnboost2-allgenes":
+            jobs.append(Job("grnboost2 (sklearn, all genes as regulators)", "grnboost2", NETWORKS,
+                            ["--param", "n_estimators=100"] if quick else [], all_regulators=True))
         elif m == "genie3":
             jobs.append(Job("genie3 (sklearn)", "genie3", NETWORKS, ["--param", "n_estimators=100"] if quick else []))
         elif m == "regdiffusion":
@@ -114,7 +121,8 @@ def run_job(job: Job, case: Path, tfs_file: Path, work: Path, seed: int) -> dict
         cmd = [REGDIFF_PY, str(ROOT / "bench" / "regdiffusion_worker.py"), str(expr), str(tfs_file), str(out), "--seed", str(seed), *job.cli_args]
     else:
         cmd = [sys.executable, "-m", "core", "grn", str(expr), "--model", job.model, "--layout", "genes-by-cells",
-               "--tfs", str(tfs_file), "--seed", str(seed), "--device", "cpu", "--out", str(out), *job.cli_args]
+               *([] if job.all_regulators else ["--tfs", str(tfs_file)]), "--seed", str(seed), "--device", "cpu",
+               "--out", str(out), *job.cli_args]
     code, wall, peak_mb, text = run_subprocess(cmd, out.with_suffix(".log"))
     info = last_json(text) if code == 0 else {}
     if code != 0:

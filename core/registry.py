@@ -15,6 +15,8 @@ def _collect() -> dict[str, MethodSpec]:
     # Model families register below (keep one import per family):
     from .grn import trees_spec; specs += trees_spec.SPECS  # noqa: E702
     from .models.deepsem import spec as deepsem_spec; specs += deepsem_spec.SPECS  # noqa: E702
+    from .models.vae import spec as vae_spec; specs += vae_spec.SPECS  # noqa: E702
+    from .embedding import spec as embed_spec; specs += embed_spec.SPECS  # noqa: E702
     from .models.catran import spec as catran_spec; specs += [catran_spec.SPEC]  # noqa: E702
     if os.environ.get("SCGRN_DEBUG_METHODS") == "1":
         from .grn import debug_spec

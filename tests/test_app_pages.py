@@ -36,7 +36,7 @@ def finished_grn_run(workspace):
 
 
 def test_data_page_opens_on_sample_data(workspace):
-    at = _page("pages/data.py").run()
+    at = _page("app_pages/data.py").run()
     _no_exceptions(at)
     # the synthetic sample is prepared automatically and announced
     assert any("Current dataset" in s.value for s in at.success)
@@ -46,7 +46,7 @@ def test_data_page_opens_on_sample_data(workspace):
 
 
 def test_data_page_flipping_layout_changes_shape(workspace):
-    at = _page("pages/data.py").run()
+    at = _page("app_pages/data.py").run()
     at.radio[0].set_value("Sample data").run()
     at.segmented_control[0].set_value("genes-by-cells").run()
     _no_exceptions(at)
@@ -58,7 +58,7 @@ def test_data_page_flipping_layout_changes_shape(workspace):
 def test_train_page_launches_a_background_run(workspace):
     from core.jobs.rundir import list_runs
 
-    at = _page("pages/train.py").run()
+    at = _page("app_pages/train.py").run()
     _no_exceptions(at)
     model = next(sb for sb in at.selectbox if sb.label == "Model")
     assert "Pearson |r|" in model.options
@@ -76,7 +76,7 @@ def test_train_page_launches_a_background_run(workspace):
 
 def test_runs_page_shows_finished_run(finished_grn_run):
     _, run = finished_grn_run
-    at = _page("pages/runs.py")
+    at = _page("app_pages/runs.py")
     at.query_params["run"] = run.id
     at.run()
     _no_exceptions(at)
@@ -84,12 +84,12 @@ def test_runs_page_shows_finished_run(finished_grn_run):
 
 
 def test_runs_page_without_runs(workspace):
-    at = _page("pages/runs.py").run()
+    at = _page("app_pages/runs.py").run()
     _no_exceptions(at)
     assert any("No runs yet" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("page", ["pages/grn.py", "pages/embedding.py", "pages/simulation.py"])
+@pytest.mark.parametrize("page", ["app_pages/grn.py", "app_pages/embedding.py", "app_pages/simulation.py"])
 def test_result_pages_render(finished_grn_run, page):
     at = _page(page).run()
     _no_exceptions(at)

@@ -32,8 +32,8 @@ def _reference_mlp(m: TokenMLP, u: torch.Tensor) -> torch.Tensor:
 def test_token_mlp_matches_autograd(shared_input):
     torch.manual_seed(0)
     m = TokenMLP(3, 8, 2, [0, 1, 2]).double()
-    m.chunk_bytes = 8 * 3 * 8 * 5  # several chunks, the last one partial
-    u = torch.randn(1 if shared_input else 3, 23, dtype=torch.double, requires_grad=not shared_input)
+    m.chunk_bytes = 1  # chunks of 256 tokens: several, the last one partial
+    u = torch.randn(1 if shared_input else 3, 700, dtype=torch.double, requires_grad=not shared_input)
     out, ref = m(u), _reference_mlp(m, u)
     assert torch.allclose(out, ref, atol=1e-12)
     g = torch.randn_like(ref)
@@ -155,7 +155,7 @@ def test_runner_through_registry(tiny):
     assert len(ctx.history) == 3
     # direct call with only a setting: the preset fills epochs/alpha/beta
     ctx2 = RunContext(seed=0)
-    spec.load_runner()(adata, ctx2, setting="non-specific", ensemble=1, epochs=2, hidden=8)
+    spec.load_runner()(adata, ctx2, setting="non-specific", ensemble=1, epochs=2, hidden=8, prior="learned")
     assert len(ctx2.history) == 2
 
 

@@ -178,3 +178,18 @@ def test_tf_lists(tmp_path):
 def test_beeline_real_data_layout(shared_data):
     a = read_expression(shared_data / "beeline/mDC_TFs500/expression.csv")
     assert a.shape == (383, 821) and a.uns["scgrn_input"]["layout"] == "genes-by-cells"
+
+
+def test_gene_called_na_survives_network_reading(tmp_path):
+    (tmp_path / "n.csv").write_text("Gene1,Gene2\nNA,NaN\nSox2,NA\n")
+    net = read_network(tmp_path / "n.csv")
+    assert list(net["source"]) == ["NA", "Sox2"] and list(net["target"]) == ["NaN", "NA"]
+
+
+def test_gene_called_na_in_expression_table(tmp_path):
+    (tmp_path / "x.csv").write_text(",c1,c2,c3\nNA,1,2,3\nSox2,4,5,6\n")
+    a = read_expression(tmp_path / "x.csv", layout="genes-by-cells")
+    assert list(a.var_names) == ["NA", "Sox2"]
+    (tmp_path / "y.csv").write_text(",c1,c2,c3\nNA,1,NA,3\nSox2,4,5,6\n")
+    with pytest.raises(InputError, match="1 missing/NaN"):
+        read_expression(tmp_path / "y.csv", layout="genes-by-cells")

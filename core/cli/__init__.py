@@ -22,6 +22,10 @@ SUBCOMMANDS = [
     "core.cli.cancel_cmd",
     "core.cli.grn_cmd",
     "core.cli.eval_cmd",
+    "core.cli.export_cmd",
+    "core.cli.embed_cmd",
+    "core.cli.simulate_cmd",
+    "core.cli.compare_cmd",
 ]
 
 

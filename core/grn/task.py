@@ -42,6 +42,9 @@ def run(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> dict[str,
     t0 = time.time()
     edges = infer_grn(adata, params["method"], ctx, params.get("params"), params.get("preset"))
     write_edges(edges, ctx.artifact("edges.tsv"))
+    from .explorer import precompute_layout
+
+    precompute_layout(ctx.run_dir)  # the GRN page's fixed layout, computed once here (never raises)
     metrics: dict[str, Any] = {"n_edges": int(len(edges)), "seconds": round(time.time() - t0, 3)}
     metrics.update({k: v for k, v in getattr(edges, "attrs", {}).items() if isinstance(v, (int, float, str))})
     if params.get("reference"):

@@ -112,7 +112,9 @@ def sniff_delimiter(path: Path) -> str:
 def _read_table(path: Path, layout: str) -> tuple[ad.AnnData, LayoutDecision]:
     delim = sniff_delimiter(path)
     try:
-        df = pd.read_csv(path, sep=delim, index_col=0, engine="python" if delim == r"\s+" else "c", quoting=csv.QUOTE_MINIMAL)
+        # keep_default_na=False keeps genes named "NA"/"NaN" as names; NA-like values are handled in _check_numeric
+        df = pd.read_csv(path, sep=delim, index_col=0, engine="python" if delim == r"\s+" else "c",
+                         quoting=csv.QUOTE_MINIMAL, keep_default_na=False, na_values=[])
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path.name} is empty.") from exc
     except pd.errors.ParserError as exc:
@@ -149,19 +151,24 @@ def _raw_header(path: Path, delim: str, n_columns: int) -> list[str] | None:
     return labels if len(labels) == n_columns else None
 
 
+_NA_TOKENS = {"", "NA", "N/A", "NaN", "nan", "NAN", "NULL", "null", "None", "#N/A", "-nan"}
+
+
 def _check_numeric(df: pd.DataFrame, name: str) -> None:
-    bad_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-    if not bad_cols:
-        return
-    col = bad_cols[0]
-    coerced = pd.to_numeric(df[col], errors="coerce")
-    bad = df[col][coerced.isna() & df[col].notna()]
-    if len(bad):
-        row, value = bad.index[0], bad.iloc[0]
-        raise InputError(
-            f"{name}: non-numeric value {str(value)[:40]!r} at row {row!r}, column {col!r} "
-            f"({len(bad_cols)} column(s) affected). Expression values must be numbers."
-        )
+    """Convert text columns to numbers in place; NA-like tokens become NaN (rejected later with a count),
+    anything else is reported with its row and column."""
+    bad_cols = [i for i in range(df.shape[1]) if not pd.api.types.is_numeric_dtype(df.iloc[:, i])]
+    for i in bad_cols:
+        col = df.iloc[:, i].astype(str).str.strip()
+        coerced = pd.to_numeric(col, errors="coerce")
+        bad = col[coerced.isna() & ~col.isin(_NA_TOKENS)]
+        if len(bad):
+            row, value = bad.index[0], bad.iloc[0]
+            raise InputError(
+                f"{name}: non-numeric value {str(value)[:40]!r} at row {row!r}, column {df.columns[i]!r} "
+                f"({len(bad_cols)} column(s) with text). Expression values must be numbers."
+            )
+        df.isetitem(i, coerced)
 
 
 # ---- binary formats ----------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ def _read_table(path: Path) -> pd.DataFrame:
 
     delim = sniff_delimiter(path)
     try:
-        return pd.read_csv(path, sep=delim, dtype=str, engine="python" if delim == r"\s+" else "c")
+        # keep_default_na=False: genes called "NA" or "NaN" stay gene names
+        return pd.read_csv(path, sep=delim, dtype=str, keep_default_na=False, na_values=[],
+                           engine="python" if delim == r"\s+" else "c")
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path.name} is empty.") from exc
     except pd.errors.ParserError as exc:

@@ -14,6 +14,8 @@ from ..errors import InputError
 
 TASKS = {
     "grn": "core.grn.task:run",
+    "embed": "core.embedding.task:run",
+    "simulate": "core.simulation.task:run",
 }
 
 

@@ -5,6 +5,14 @@
     edges = model.get_grn(tfs=tfs)       # |W| averaged over members, signed mean W kept
     Z = model.get_latent()               # GRN-mixed posterior mean (cells x genes), for an embedding
     sim = model.simulate(n_cells=500, noise=1.0, seed=0)
+
+Differences from the reference code (HantaoShu/DeepSEM), none of which changes the model's mathematics
+beyond what is listed: the KL term is the analytic KL(q || N(0, I)) averaged over cells and genes (the
+reference uses a one-sample Monte-Carlo estimate against a one-component Gaussian-mixture prior, i.e. a
+learned per-gene Gaussian); the encoder's first layer takes the value alone (the reference appends the
+constant one-cluster indicator, an extra randomly initialised bias); (I - W^T)^-1 is inverted once per
+network epoch (W frozen) and LU-solved per batch in W epochs (the reference inverts per batch); the
+networks' learning rate is constant by default (see the ``lr_decay`` parameter).
 """
 
 from __future__ import annotations
@@ -50,8 +58,11 @@ class DeepSEM:
         seed: int = 0,
         layer: str | None = None,
         transform: str | None = None,
+        prior: str = "standard",
     ):
         preset = setting_defaults(setting)
+        if prior not in ("standard", "learned"):
+            raise InputError(f"Unknown prior {prior!r}; choose 'standard' (N(0, I)) or 'learned'.")
         X, counts = expression_matrix(adata, layer)
         self.genes = [str(g) for g in adata.var_names]
         self.transform = Transform.fit(X, transform or preset["transform"])
@@ -63,11 +74,12 @@ class DeepSEM:
             "n_members": int(n_members),
             "hidden": int(hidden),
             "seed": int(seed),
+            "prior": prior,
             "log_normalised_counts": bool(counts),
             "genes": self.genes,
             "transform": self.transform.to_dict(),
         }
-        self.module = DeepSEMModule(len(self.genes), int(n_members), int(hidden), int(seed))
+        self.module = DeepSEMModule(len(self.genes), int(n_members), int(hidden), int(seed), prior)
         self.history: list[dict] = []
 
     # ---- training ------------------------------------------------------------------------------
@@ -226,7 +238,8 @@ class DeepSEM:
         self._Z, self._mask = (None, None)
         if adata is not None:
             self._Z, self._mask = self._matrix(adata)
-        self.module = DeepSEMModule(len(self.genes), cfg["n_members"], cfg["hidden"], cfg["seed"])
+        self.module = DeepSEMModule(len(self.genes), cfg["n_members"], cfg["hidden"], cfg["seed"],
+                                    cfg.get("prior", "standard"))
         self.module.load_state_dict(ckpt["state_dict"])
         self.module.to(resolve_device(device)).eval()
         self.history = []
@@ -252,12 +265,14 @@ def deepsem_grn(
     gamma: float = 0.95,
     layer: str = "",
     threads: int = 0,
+    prior: str = "standard",
 ) -> pd.DataFrame:
     """GRN runner: train a DeepSEM ensemble and return its edge table (sources = ``ctx.tfs`` when given)."""
     ctx = ctx or RunContext()
     if threads:
         torch.set_num_threads(int(threads))
-    model = DeepSEM(adata, setting=setting, n_members=ensemble, hidden=hidden, seed=ctx.seed, layer=layer or None)
+    model = DeepSEM(adata, setting=setting, n_members=ensemble, hidden=hidden, seed=ctx.seed, layer=layer or None,
+                    prior=prior)
     model.train(epochs=epochs, alpha=alpha, beta=beta, batch_size=batch_size, lr=lr, lr_w_ratio=lr_w_ratio,
                 k1=k1, k2=k2, lr_decay=lr_decay, gamma=gamma, ctx=ctx)
     if ctx.run_dir is not None:

@@ -79,7 +79,7 @@ class _TokenMLPFn(torch.autograd.Function):
         db2 = torch.zeros_like(w1) if need[4] else None
         dw3 = torch.zeros_like(w3) if need[5] else None
         db3 = torch.zeros(S, w3.shape[2], device=u.device, dtype=u.dtype) if need[6] else None
-        w2t, w3t, w1c = w2.mT, w3.mT, w1[:, :, None]
+        w2t, w3t, w1c = w2.mT.contiguous(), w3.mT.contiguous(), w1[:, :, None]
         g_out = g_out.contiguous()
         for c in range(ctx.n_chunks):
             lo, hi = c * chunk, min(n, (c + 1) * chunk)
@@ -130,7 +130,7 @@ def _xavier(gen: torch.Generator, fan_in: int, fan_out: int, shape: tuple[int, .
 class TokenMLP(nn.Module):
     """Per-gene MLP 1 -> h -> h -> k shared by all genes, one independent copy per ensemble member."""
 
-    def __init__(self, n_members: int, hidden: int, n_out: int, seeds: list[int], chunk_bytes: int = 1 << 20):
+    def __init__(self, n_members: int, hidden: int, n_out: int, seeds: list[int], chunk_bytes: int = 1 << 19):
         super().__init__()
         S, h = n_members, hidden
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
@@ -151,7 +151,7 @@ class TokenMLP(nn.Module):
             params = tuple(p[member : member + 1] for p in params)
         S, h = params[0].shape
         # CPU: cache-sized chunks; GPU: one chunk (kernel launches, not cache, are the limit there)
-        chunk = max(64, self.chunk_bytes // (4 * S * h)) if u.device.type == "cpu" else max(1, u.shape[1])
+        chunk = max(256, self.chunk_bytes // (4 * S * h)) if u.device.type == "cpu" else max(1, u.shape[1])
         save = torch.is_grad_enabled() and (u.requires_grad or any(p.requires_grad for p in params))
         return _TokenMLPFn.apply(u, *params, chunk, self._buffers_ws, save)
 
@@ -159,7 +159,7 @@ class TokenMLP(nn.Module):
 class DeepSEMModule(nn.Module):
     """S DeepSEM members over ``n_genes`` genes. ``W`` is (S, target, source)."""
 
-    def __init__(self, n_genes: int, n_members: int = 1, hidden: int = 128, seed: int = 0):
+    def __init__(self, n_genes: int, n_members: int = 1, hidden: int = 128, seed: int = 0, prior: str = "standard"):
         super().__init__()
         G, S = n_genes, n_members
         if G < 2:
@@ -175,6 +175,27 @@ class DeepSEMModule(nn.Module):
         self.encoder = TokenMLP(S, hidden, 2, [1000 + s for s in seeds])
         self.decoder = TokenMLP(S, hidden, 1, [2000 + s for s in seeds])
         self.n_genes, self.n_members, self.hidden = G, S, hidden
+        if prior not in ("standard", "learned"):
+            raise ValueError(f"unknown prior {prior!r}")
+        self.prior = prior
+        if prior == "learned":
+            # the reference code's one-component GMM prior: per-gene mean and log-variance, each produced
+            # by an MLP (Linear(1, h), tanh, Linear(h, G)) of the constant cluster indicator, then mixed by
+            # (I - W^T) like the posterior
+            gens = [torch.Generator().manual_seed(3000 + s) for s in seeds]
+            self.prior_w1 = nn.Parameter(torch.stack([_xavier(g, 1, hidden, (2, hidden)) for g in gens]))
+            self.prior_b1 = nn.Parameter(torch.zeros(S, 2, hidden))
+            self.prior_w2 = nn.Parameter(torch.stack([_xavier(g, hidden, G, (2, hidden, G)) for g in gens]))
+            self.prior_b2 = nn.Parameter(torch.zeros(S, 2, G))
+
+    def prior_params(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Mixed prior (mean, logvar), each (S, 1, G); None for the standard N(0, I) prior."""
+        if self.prior != "learned":
+            return None
+        hid = torch.tanh(self.prior_w1 + self.prior_b1)  # input = the constant 1
+        out = torch.einsum("sch,schg->scg", hid, self.prior_w2) + self.prior_b2  # (S, 2, G)
+        mixed = torch.bmm(out, a)
+        return mixed[:, :1], mixed[:, 1:]
 
     # ---- pieces -------------------------------------------------------------------------------
     def grn_matrix(self) -> torch.Tensor:
@@ -232,6 +253,12 @@ class DeepSEMModule(nn.Module):
             m = mask.unsqueeze(0)
             rec = (err * m).sum(dim=(1, 2)) / m.sum().clamp_min(1.0)
         # analytic KL(N(mu, sigma^2) || N(0, 1)), averaged over cells and genes (the reference's scale)
-        kl = 0.5 * (mu.square() + std.square() - torch.log(std.square()) - 1.0).mean(dim=(1, 2))
+        var = std.square()
+        pp = self.prior_params(a)
+        if pp is None:
+            kl = 0.5 * (mu.square() + var - torch.log(var) - 1.0).mean(dim=(1, 2))
+        else:
+            pm, plv = pp
+            kl = 0.5 * (plv - torch.log(var) + (var + (mu - pm).square()) * torch.exp(-plv) - 1.0).mean(dim=(1, 2))
         l1 = (self.W * self.offdiag).abs().mean(dim=(1, 2))
         return {"rec": rec, "kl": kl, "l1": l1}

@@ -56,7 +56,7 @@ def train_deepsem(
     """
     ctx = ctx or RunContext()
     device = Z.device
-    nets = list(module.encoder.parameters()) + list(module.decoder.parameters())
+    nets = [p for name, p in module.named_parameters() if name != "W"]
     opt_nets = torch.optim.RMSprop(nets, lr=lr)
     opt_w = torch.optim.RMSprop([module.W], lr=lr * lr_w_ratio)
     sched = torch.optim.lr_scheduler.StepLR(opt_nets, step_size=1, gamma=gamma) if lr_decay else None

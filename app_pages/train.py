@@ -44,4 +44,4 @@ if st.button("Launch", type="primary"):
         run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref)
         st.session_state["launched"] = run.id
         st.query_params["run"] = run.id
-        st.switch_page("pages/runs.py", query_params={"run": run.id})
+        st.switch_page("app_pages/runs.py", query_params={"run": run.id})

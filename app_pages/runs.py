@@ -64,7 +64,7 @@ def live(run) -> None:
         m = st_.get("metrics", {})
         st.success("Finished. " + ", ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in m.items()))
         task = run.params.get("task")
-        target = {"grn": "pages/grn.py", "embed": "pages/embedding.py"}.get(task)
+        target = {"grn": "app_pages/grn.py", "embed": "app_pages/embedding.py"}.get(task)
         if target:
             st.page_link(target, label="Open the result", icon=":material/open_in_new:", query_params={"run": run.id})
     losses = [k for k in (prog[-1] if prog else {}) if "loss" in k]

@@ -1,0 +1,90 @@
+"""Embedding page: UMAP / clusters / scores of a finished embedding run, and all runs side by side."""
+
+import streamlit as st
+
+from core.embedding import views as V
+from ui.common import user_errors
+
+st.title("Embedding")
+runs = V.finished_embed_runs()
+if not runs:
+    st.info("No finished embedding yet: train a VAE, GMVAE, DeepSEM embedding or PCA on the Train page "
+            "(task “Cell embedding / clusters”); its UMAP and scores appear here.")
+    st.stop()
+
+ids = [r.id for r in runs]
+wanted = st.query_params.get("run")
+run = st.selectbox("Run", runs, index=ids.index(wanted) if wanted in ids else 0,
+                   format_func=lambda r: f"{r.params.get('label') or r.params.get('method')} · "
+                                         f"{(r.params.get('params') or {}).get('likelihood', '')} · {r.id}")
+if st.query_params.get("run") != run.id:
+    st.query_params["run"] = run.id
+method = run.params.get("method", "")
+m = run.metrics()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the embedding…")
+def _load(path: str, mtime: float):
+    return V.load_embedding(path)
+
+
+adata = _load(str(run.path / V.ARTIFACT), (run.path / V.ARTIFACT).stat().st_mtime)
+
+# ---- score cards -------------------------------------------------------------------------------
+fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+c = st.columns(6)
+c[0].metric("ASW (labels)", fmt(m.get("asw_labels")), help="Silhouette of the known labels on the latent (-1..1).")
+c[1].metric("ASW (clusters)", fmt(m.get("asw_clusters")), help="Silhouette of the Leiden clusters on the latent.")
+c[2].metric("ARI", fmt(m.get("ari")), help="Adjusted Rand index, Leiden clusters vs labels.")
+c[3].metric("NMI", fmt(m.get("nmi")), help="Normalised mutual information, Leiden clusters vs labels.")
+c[4].metric("Active units", f"{m.get('active_units', '—')} / {m.get('latent_dim', '—')}",
+            help="Latent dimensions whose posterior mean varies across cells (A_z > 0.01).")
+c[5].metric("Training time", f"{m.get('seconds', 0):.1f} s")
+if m.get("model_ari") is not None:
+    st.caption(f"GMVAE's own clusters (argmax q(y|x)): {m.get('n_model_clusters')} used, "
+               f"ARI {fmt(m.get('model_ari'))}, NMI {fmt(m.get('model_nmi'))}, ASW {fmt(m.get('model_asw_clusters'))}.")
+if not m.get("labels_key"):
+    st.caption("No label column was given, so ASW (labels), ARI and NMI are not computed.")
+
+# ---- UMAP ----------------------------------------------------------------------------------------
+left, right = st.columns([3, 1])
+with right:
+    opts = V.colour_options(adata, method)
+    kind = st.radio("Colour by", ["obs", "gene", "latent"], horizontal=True,
+                    format_func={"obs": "label / cluster", "gene": "gene", "latent": "latent dim"}.get)
+    if not opts[kind]:
+        st.warning("Nothing to colour by of this kind.")
+        st.stop()
+    name = st.selectbox("Which", opts[kind], key=f"colour_{kind}")
+with left:
+    with user_errors():
+        values, categorical = V.colour_values(adata, method, kind, name)
+        fig = V.umap_figure(adata, values, categorical, title=f"{run.params.get('label', method)}: {name}")
+        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("lasso", "box"), key=f"umap_{run.id}",
+                                width="stretch")
+with right:
+    cells = V.selected_cells(event)
+    st.markdown(f"**Selection:** {len(cells)} cells")
+    sel_name = st.text_input("Save selection as obs column", value="selection", max_chars=40)
+    if st.button("Save selection", disabled=len(cells) == 0):
+        with user_errors():
+            V.save_selection(run, sel_name, cells)
+            _load.clear()
+            st.success(f"Saved obs['{sel_name}'] ({len(cells)} cells) into {V.ARTIFACT}.")
+            st.rerun()
+    st.download_button("Download AnnData (.h5ad)", data=(run.path / V.ARTIFACT).read_bytes(),
+                       file_name=f"{run.id}_embedding.h5ad", mime="application/octet-stream")
+
+# ---- latent activity -----------------------------------------------------------------------------
+if m.get("latent_activity"):
+    st.subheader("Latent activity")
+    st.caption("A_z = variance over cells of E[z|x] per latent dimension; dimensions below 0.01 are unused.")
+    st.plotly_chart(V.activity_figure(m["latent_activity"]), width="stretch")
+
+# ---- comparison ----------------------------------------------------------------------------------
+st.subheader("All finished embeddings of this dataset")
+same = [r for r in runs if r.params.get("dataset") == run.params.get("dataset")]
+table = V.comparison_table(same)
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={k: st.column_config.NumberColumn(format="%.3f")
+                            for k in ("ASW labels", "ASW clusters", "ARI", "NMI")})

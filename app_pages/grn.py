@@ -1,0 +1,160 @@
+"""GRN page: explore a finished run's network (layout only; the logic lives in core.grn)."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.errors import InputError
+from core.grn.compare import compare_top_k
+from core.grn.explorer import open_network
+from core.grn.exports import FORMATS, MIME, export_bytes
+from core.grn.hubs import hub_genes, network_size
+from core.grn.view import mark_reference, select_edges, view_html
+from core.jobs.rundir import list_runs
+from ui.common import pick_run, run_label, user_errors
+
+st.title("Gene regulatory network")
+run = pick_run("grn")
+if run is None:
+    st.info("No finished GRN run yet: launch one on the Train page.")
+    st.stop()
+
+with user_errors():
+    net = open_network(run.path)
+    edges = net.edges
+    if edges.empty:
+        raise InputError("This run's network has no edges.")
+    reference = net.reference()
+
+    # ---- controls --------------------------------------------------------------------------------
+    grid = net.threshold_grid()
+    c = st.columns([3, 2, 3, 1, 2])
+    threshold = c[0].slider(
+        "Minimum weight", min_value=grid["min"], max_value=grid["max"], value=grid["value"],
+        step=grid["step"], format="%.4g", key=f"thr_{run.id}",
+        help="Edges weaker than this are hidden. The node layout stays fixed while it moves.",
+    )
+    top_k = c[1].number_input("Top-k edges (0 = all)", min_value=0, max_value=len(edges), value=0, step=50,
+                              key=f"topk_{run.id}", help="Keep only the k strongest edges above the threshold.")
+    gene = c[2].selectbox("Search a gene", net.genes(), index=None, placeholder="type a gene name…", key=f"gene_{run.id}")
+    steps = c[3].radio("Steps", [1, 2], horizontal=False, key=f"steps_{run.id}", disabled=gene is None)
+    overlay = c[4].toggle("Reference", value=False, disabled=reference is None, key=f"ref_{run.id}",
+                          help="Colour edges found in the reference network green"
+                          if reference is not None else "No reference network for this run (add one on the Data page).")
+
+    sel = select_edges(edges, threshold=threshold, top_k=int(top_k) or None, gene=gene, steps=int(steps))
+    positions = net.positions()
+    matching = mark_reference(sel.matching, reference)
+    size = network_size(sel.matching)
+
+    m = st.columns(5)
+    m[0].metric("Edges at threshold", f"{size['edges']:,}", help=f"of {sel.n_total:,} in the network")
+    m[1].metric("Genes", f"{size['genes']:,}")
+    m[2].metric("Regulators", f"{size['regulators']:,}")
+    m[3].metric("Targets", f"{size['targets']:,}")
+    if reference is not None and len(matching):
+        m[4].metric("Precision vs reference", f"{matching['in_reference'].mean():.1%}",
+                    help="Share of the edges at this threshold that are in the reference network")
+
+    tab_graph, tab_table, tab_hubs, tab_scores, tab_compare, tab_export = st.tabs(
+        ["Network", "Edges", "Hubs", "Scores", "Compare runs", "Export"]
+    )
+
+    # ---- the graph --------------------------------------------------------------------------------
+    with tab_graph:
+        if sel.note:
+            st.warning(sel.note)
+        if sel.edges.empty:
+            st.info("No edge passes this threshold: lower it.")
+        else:
+            page_html = view_html(sel, positions, tfs=net.tfs, reference=reference if overlay else None,
+                                  show_note=False)
+            st.iframe(page_html, height=720)
+            st.caption("Diamonds are TFs; node size = out-degree; edge width = |weight|. Drag to pan, scroll to zoom, "
+                       "hover for details.")
+
+    # ---- the edge table ---------------------------------------------------------------------------
+    with tab_table:
+        needle = st.text_input("Filter by gene (substring)", key=f"filter_{run.id}")
+        table = matching
+        if needle:
+            table = table[table["source"].str.contains(needle, case=False, regex=False)
+                          | table["target"].str.contains(needle, case=False, regex=False)]
+        limit = 5000
+        if len(table) > limit:
+            st.caption(f"Showing the {limit:,} strongest of {len(table):,} edges; download them all under Export.")
+        cols = [col for col in ["rank", "source", "target", "weight", "signed_weight", "in_reference"] if col in table]
+        st.dataframe(table.head(limit)[cols], hide_index=True, width="stretch")
+
+    # ---- hubs -------------------------------------------------------------------------------------
+    with tab_hubs:
+        regs, tgts = hub_genes(sel.matching, n=15)
+        h = st.columns(2)
+        h[0].markdown("**Top regulators** (out-degree)")
+        h[0].dataframe(regs, hide_index=True, width="stretch")
+        h[1].markdown("**Top targets** (in-degree)")
+        h[1].dataframe(tgts, hide_index=True, width="stretch")
+
+    # ---- scores -----------------------------------------------------------------------------------
+    with tab_scores:
+        if reference is None:
+            st.info("No reference network for this run: upload one on the Data page to get EPR / AUPRC.")
+        else:
+            ev = net.evaluation()
+            if ev is None:
+                st.info("Scoring is not available in this installation (core.grn.scoring missing).")
+            else:
+                s = st.columns(4)
+                s[0].metric("EPR", f"{ev.metrics['epr']:.3f}", help="Early precision ratio (1 = random)")
+                s[1].metric("AUPRC ratio", f"{ev.metrics['auprc_ratio']:.3f}", help="AUPRC / edge density (1 = random)")
+                s[2].metric("True edges", f"{ev.metrics['n_true_edges']:,}")
+                s[3].metric("Candidates", f"{ev.metrics['n_candidates']:,}")
+                pr = ev.pr_curve
+                fig = go.Figure(go.Scatter(x=pr["recall"], y=pr["precision"], mode="lines", name="this run"))
+                fig.add_hline(y=ev.metrics["density"], line_dash="dot", annotation_text="random")
+                fig.update_layout(height=360, xaxis_title="recall", yaxis_title="precision",
+                                  margin=dict(l=10, r=10, t=30, b=10), title="Precision-recall (whole network)")
+                st.plotly_chart(fig, width="stretch")
+                st.caption(f"BEELINE conventions ({ev.metrics.get('convention', 'beeline')}); "
+                           f"reference: {net.reference_path}")
+
+    # ---- compare two runs -------------------------------------------------------------------------
+    with tab_compare:
+        others = [r for r in list_runs() if r.params.get("task") == "grn" and r.state == "finished" and r.id != run.id]
+        if not others:
+            st.info("Finish another GRN run to compare networks.")
+        else:
+            cc = st.columns([3, 1, 1])
+            other = cc[0].selectbox("Compare with", others, format_func=run_label, key=f"other_{run.id}")
+            k = cc[1].number_input("k", min_value=1, max_value=len(edges), value=min(500, len(edges)), step=100)
+            directed = cc[2].toggle("Directed", value=True, help="Off: (a, b) and (b, a) count as the same edge")
+            cmp = compare_top_k(edges, open_network(other.path).edges, int(k), directed=directed)
+            x = st.columns(4)
+            x[0].metric("Jaccard", f"{cmp.jaccard:.3f}")
+            x[1].metric("Shared", f"{cmp.n_shared:,}")
+            x[2].metric("Only in this run", f"{len(cmp.only_a):,}")
+            x[3].metric("Only in the other", f"{len(cmp.only_b):,}")
+            y = st.columns(2)
+            y[0].dataframe(cmp.only_a, hide_index=True, width="stretch")
+            y[1].dataframe(cmp.only_b, hide_index=True, width="stretch")
+
+    # ---- exports ----------------------------------------------------------------------------------
+    with tab_export:
+        st.caption(f"Exports hold the {len(sel.matching):,} edges at the current threshold / top-k"
+                   + (f" around {gene}" if gene else "") + ".")
+        e_cols = st.columns(5)
+        labels = {"scenic": "SCENIC TSV", "beeline": "BEELINE CSV", "graphml": "GraphML", "gexf": "GEXF",
+                  "sif": "SIF", "gmt": "GMT regulons", "html": "HTML (view)", "png": "PNG (view)", "svg": "SVG (view)"}
+        export_edges = sel.matching
+        for i, fmt in enumerate(FORMATS):
+            view_fmt = fmt in ("html", "png", "svg")
+
+            def make(fmt=fmt, view_fmt=view_fmt):
+                src = sel.edges if view_fmt else export_edges
+                return export_bytes(src, fmt, tfs=net.tfs, positions=positions,
+                                    reference=reference if overlay else None)
+
+            e_cols[i % 5].download_button(
+                labels[fmt], data=make, file_name=f"{run.id}_grn{FORMATS[fmt]}", mime=MIME[fmt],
+                key=f"dl_{fmt}_{run.id}", on_click="ignore", width="stretch",
+            )

@@ -1,0 +1,182 @@
+"""Simulation page: simulate cells from a finished DeepSEM / VAE / GMVAE run (in the background) and compare
+them with the real cells. Layout only: everything is computed by core.simulation."""
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.jobs.rundir import ACTIVE, list_runs
+from core.simulation.simulate import DEEPSEM_METHODS, VAE_METHODS
+from core.simulation.task import launch_simulation, load_comparison
+from ui.common import STATE_ICONS, run_label, user_errors
+
+st.title("Simulation")
+st.caption("Do the model's cells look real? Simulate cells from a trained generative model and compare them "
+           "with the real cells: per-gene statistics, a classifier test, a distance, a joint UMAP and GRN consistency.")
+
+all_runs = list_runs()
+models = [r for r in all_runs if r.params.get("method") in VAE_METHODS + DEEPSEM_METHODS and r.state == "finished"]
+sims = [r for r in all_runs if r.params.get("task") == "simulate"]
+
+# ---- 1. generate -------------------------------------------------------------------------------------
+with st.expander("Generate simulated cells", expanded=not sims):
+    if not models:
+        st.info("No finished DeepSEM, VAE or GMVAE run yet: train one on the Train page first.")
+    else:
+        src = st.selectbox("Trained model", models, format_func=run_label, key="sim_source")
+        method = src.params.get("method")
+        c = st.columns(4)
+        n_cells = int(c[0].number_input("Cells to simulate", 10, 100_000, 500, step=100))
+        seed = int(c[1].number_input("Seed", 0, 2**31 - 1, 0, key="sim_seed"))
+        component, mode, keep_zeros = None, "perturb", True
+        if method in VAE_METHODS:
+            mode = c[2].radio("How", ["perturb", "prior"], horizontal=True,
+                              format_func={"perturb": "perturb real cells", "prior": "sample the prior"}.get,
+                              help="Perturb: encode real cells and move them in latent space. Prior: draw new latent points.")
+            if method == "gmvae":
+                k = int(src.params.get("params", {}).get("clusters", 10))
+                choice = c[3].selectbox("Component", ["all (mixture)"] + list(range(k)),
+                                        help="Simulate cells of one GMVAE component (cluster) only: its prior, "
+                                             "or the real cells assigned to it when perturbing.")
+                component = None if isinstance(choice, str) else int(choice)
+        noise = None
+        if mode == "perturb":
+            noise = float(st.slider("Latent noise (posterior standard deviations)", 0.0, 3.0,
+                                    1.0 if method in DEEPSEM_METHODS else 0.5, 0.1))
+        if method in DEEPSEM_METHODS:
+            keep_zeros = st.checkbox("Keep each originating cell's zero pattern", value=True,
+                                     help="As in the DeepSEM paper: a gene that is 0 in the originating cell stays 0.")
+        if st.button("Generate", type="primary"):
+            with user_errors():
+                run = launch_simulation(src.path, n_cells, noise=noise, component=component, mode=mode,
+                                        keep_zeros=keep_zeros, seed=seed)
+                st.query_params["sim"] = run.id
+                st.rerun()
+
+if not sims:
+    st.stop()
+
+# ---- 2. pick a simulation ------------------------------------------------------------------------------
+ids = [r.id for r in sims]
+wanted = st.query_params.get("sim")
+sim_run = st.selectbox("Simulation", sims, index=ids.index(wanted) if wanted in ids else 0, format_func=run_label)
+if st.query_params.get("sim") != sim_run.id:
+    st.query_params["sim"] = sim_run.id
+
+
+@st.fragment(run_every=1.0)
+def wait_for(run) -> None:
+    state = run.state
+    if state in ACTIVE:
+        st.info(f"{STATE_ICONS.get(state)} Simulation {state}… (it runs in the background; you can leave this page)")
+        prog = run.progress()
+        if prog:
+            st.progress(prog[-1]["epoch"] / max(prog[-1]["n_epochs"], 1), text=["simulating", "comparing", "done"][min(prog[-1]["epoch"], 3) - 1])
+    else:
+        st.rerun()
+
+
+if sim_run.state in ACTIVE:
+    wait_for(sim_run)
+    st.stop()
+if sim_run.state != "finished":
+    st.error(f"This simulation {sim_run.state}: {sim_run.status.get('reason')}")
+    st.stop()
+
+loaded = load_comparison(sim_run.path)
+if loaded is None:
+    st.warning("This simulation has no comparison saved.")
+    st.stop()
+res, readings = loaded
+s = res.summary
+sp = sim_run.params.get("params", {})
+
+# ---- 3. headline ----------------------------------------------------------------------------------------
+c = st.columns(5)
+c[0].metric("Classifier AUC", f"{s['classifier_auc']:.2f}", help="0.5 = indistinguishable, 1 = always told apart")
+c[1].metric("Mean r", f"{s['mean_corr']:.2f}")
+c[2].metric("Variance r", f"{s['var_corr']:.2f}")
+c[3].metric("Zero-fraction r", f"{s['zero_frac_corr']:.2f}")
+c[4].metric("Energy distance", f"{s['energy_distance']:.3g}", help=f"coefficient {s.get('energy_coefficient', float('nan')):.3f} (0 = same, 1 = separated)")
+for line in readings:
+    st.markdown(f"- {line}")
+st.caption(f"{s['n_sim']} simulated vs {s['n_real']} real cells, {s['n_genes']} genes; values {s.get('transform')} "
+           f"before PCA ({s.get('n_pcs')} components). Settings: {sp}")
+sim_file = sim_run.artifact("simulated.h5ad")
+if sim_file.exists():
+    st.download_button("Download simulated cells (.h5ad)", sim_file.read_bytes(), file_name=f"simulated_{sim_run.id}.h5ad",
+                       mime="application/octet-stream")
+
+tabs = st.tabs(["Per-gene statistics", "Mean-variance trend", "Joint UMAP", "GRN consistency", "Classifier"])
+
+with tabs[0]:
+    g = res.genes
+    cols = st.columns(3)
+    for col, (stat, title, log) in zip(cols, [("mean", "Mean", True), ("var", "Variance", True), ("zero_frac", "Zero fraction", False)]):
+        x, y = g[f"real_{stat}"], g[f"sim_{stat}"]
+        fig = px.scatter(x=x, y=y, hover_name=g.index, log_x=log, log_y=log, labels={"x": "real", "y": "simulated"},
+                         title=f"{title} (r = {s.get(f'{stat}_corr', float('nan')):.2f})")
+        lo, hi = float(np.nanmin([x.min(), y.min()])), float(np.nanmax([x.max(), y.max()]))
+        lo = max(lo, 1e-4) if log else lo
+        fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dash", color="grey"), showlegend=False))
+        fig.update_layout(height=350, margin=dict(l=10, r=10, t=40, b=10))
+        col.plotly_chart(fig, width="stretch")
+    st.dataframe(g, width="stretch")
+
+with tabs[1]:
+    g = res.genes
+    long = pd.concat([
+        pd.DataFrame({"mean": g["real_mean"], "variance": g["real_var"], "source": "real"}),
+        pd.DataFrame({"mean": g["sim_mean"], "variance": g["sim_var"], "source": "simulated"}),
+    ])
+    long = long[(long["mean"] > 0) & (long["variance"] > 0)]
+    fig = px.scatter(long, x="mean", y="variance", color="source", log_x=True, log_y=True, opacity=0.5,
+                     title="Per-gene mean vs variance")
+    t = res.trend
+    for src_name, part in t.groupby("source"):
+        fig.add_trace(go.Scatter(x=10 ** part["log10_mean"], y=10 ** part["log10_var"], mode="lines",
+                                 name=f"{src_name} trend (binned median)"))
+    fig.update_layout(height=450)
+    st.plotly_chart(fig, width="stretch")
+
+with tabs[2]:
+    if res.cells is None:
+        st.info("The joint UMAP was not computed for this simulation.")
+    else:
+        cells = res.cells
+        cols = st.columns(2)
+        for col, colour in zip(cols, ["source", "cluster"]):
+            fig = px.scatter(cells, x="umap1", y="umap2", color=colour, opacity=0.6, title=f"Joint UMAP by {colour}")
+            fig.update_traces(marker=dict(size=4))
+            fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10))
+            col.plotly_chart(fig, width="stretch")
+        props = res.cluster_props.reset_index().melt(id_vars=res.cluster_props.index.name or "index",
+                                                     var_name="source", value_name="fraction")
+        props.columns = ["cluster", "source", "fraction"]
+        fig = px.bar(props, x="cluster", y="fraction", color="source", barmode="group",
+                     title=f"Cluster proportions (Leiden on the joint data; total-variation distance {s.get('cluster_tvd', float('nan')):.2f})")
+        st.plotly_chart(fig, width="stretch")
+
+with tabs[3]:
+    if res.grn is None or res.grn.empty:
+        st.info("GRN consistency was not computed for this simulation.")
+    else:
+        gr = res.grn.copy()
+        gr["K"] = [f"{k:.0%}" for k in gr["k"]]
+        fig = go.Figure([
+            go.Bar(x=gr["K"], y=gr["overlap"], name="overlap real vs simulated"),
+            go.Bar(x=gr["K"], y=gr["chance"], name="chance (random ranking)"),
+        ])
+        fig.update_layout(barmode="group", yaxis_title="fraction of top-K% real edges recovered", xaxis_title="K",
+                          title=f"GRN consistency ({s.get('grn_method', 'pearson')} on real and on simulated cells)")
+        st.plotly_chart(fig, width="stretch")
+        st.dataframe(gr[["K", "n_edges", "overlap", "chance"]], hide_index=True)
+
+with tabs[4]:
+    folds = res.classifier_folds
+    st.markdown(f"Random forest on {s.get('n_pcs')} PCA components (PCA fitted on both sets), 5-fold stratified "
+                f"cross-validation on class-balanced sets. AUC per fold: {', '.join(f'{f:.3f}' for f in folds)}.")
+    st.markdown(f"Energy distance on the same PCA space: E = 2·mean‖x−y‖ − mean‖x−x′‖ − mean‖y−y′‖ = "
+                f"{s['energy_distance']:.4g}; coefficient E / (2·mean‖x−y‖) = {s.get('energy_coefficient', float('nan')):.4f}.")

@@ -1,0 +1,1 @@
+"""Embedding task: run an embedding model, add neighbours / Leiden / UMAP, score the latent space."""

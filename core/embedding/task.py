@@ -1,0 +1,119 @@
+"""The embedding task, shared by the CLI and the job runner.
+
+    adata_out, metrics = embed(adata, "vae", ctx, labels_key="bulk_labels", likelihood="nb", epochs=100)
+    adata_out, metrics = run_embed_task(adata, spec, params, ctx, labels_key)   # job runner entry point
+
+The runner of the method (a MethodSpec with task "embed") returns an AnnData with ``obsm["X_<model>"]``;
+this module then adds ``obs["leiden"]`` and ``obsm["X_umap"]`` (scanpy, on that latent), scores it and
+stores the metrics in ``uns["scgrn_embedding"]``. With a run directory it writes the artifacts
+``embedding.h5ad`` and ``metrics.json``.
+
+Metrics: ``asw_labels`` / ``ari`` / ``nmi`` (Leiden clusters vs ``labels_key``; None without labels),
+``asw_clusters`` (Leiden), for models with their own clusters (GMVAE) also ``model_asw_clusters``,
+``model_ari``, ``model_nmi``; ``active_units``, ``latent_activity`` (list), ``latent_dim``,
+``seconds`` (training + latent), ``seconds_total``, ``n_cells``, ``method``, ``likelihood``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+from ..errors import InputError
+from ..jobs.atomic import write_json_atomic
+from ..jobs.context import RunContext
+from ..registry import get_method
+from ..specs import MethodSpec
+from . import metrics as M
+from .tools import neighbours_leiden_umap
+
+
+def rep_key(method: str) -> str:
+    """obsm key of a method's latent: "X_vae", "X_gmvae", "X_deepsem" (for "deepsem_embed"), ..."""
+    return "X_" + method.removesuffix("_embed")
+
+
+def cluster_key(method: str) -> str:
+    return method.removesuffix("_embed") + "_cluster"
+
+
+def _labels(adata, labels_key):
+    if not labels_key:
+        return None
+    if labels_key not in adata.obs:
+        raise InputError(f"Label column {labels_key!r} not in obs; available: {', '.join(map(str, adata.obs.columns))}.")
+    return adata.obs[labels_key].astype(str).to_numpy()
+
+
+def run_embed_task(adata, spec: MethodSpec, params: dict, ctx: RunContext | None = None,
+                   labels_key: str | None = None, *, resolution: float = 1.0, n_neighbors: int = 15,
+                   umap: bool = True):
+    """Train ``spec``'s runner with resolved ``params``, add graph/UMAP, score; returns (adata, metrics)."""
+    if spec.task != "embed":
+        raise InputError(f"{spec.label} is not an embedding method.")
+    ctx = ctx or RunContext()
+    labels = _labels(adata, labels_key)
+    t0 = time.perf_counter()
+    out = spec.load_runner()(adata, ctx, **params)
+    seconds = time.perf_counter() - t0
+    key = rep_key(spec.name)
+    if key not in out.obsm:
+        raise RuntimeError(f"runner of {spec.name} did not write obsm[{key!r}]")
+    latent = np.asarray(out.obsm[key])
+    neighbours_leiden_umap(out, key, n_neighbors=n_neighbors, resolution=resolution, seed=ctx.seed, umap=umap)
+    activity = M.latent_activity(latent)
+    result = {"method": spec.name, "likelihood": params.get("likelihood"), "labels_key": labels_key,
+              **M.embedding_metrics(latent, out.obs["leiden"].to_numpy(), labels)}
+    ck = cluster_key(spec.name)
+    if ck in out.obs:
+        result.update(M.embedding_metrics(latent, out.obs[ck].to_numpy(), labels, prefix="model_"))
+        result["n_model_clusters"] = int(out.obs[ck].nunique())
+    result.update(
+        n_leiden_clusters=int(out.obs["leiden"].nunique()), active_units=M.active_units(activity),
+        latent_dim=int(latent.shape[1]), latent_activity=[float(a) for a in activity],
+        seconds=round(seconds, 3), seconds_total=round(time.perf_counter() - t0, 3), n_cells=int(out.n_obs),
+        params={k: v for k, v in params.items()}, seed=ctx.seed,
+    )
+    out.uns["scgrn_embedding"] = {k: v for k, v in result.items() if v is not None and k != "params"}
+    out.uns["scgrn_embedding"]["params_json"] = json.dumps(params, default=str)
+    if ctx.run_dir is not None:
+        out.write_h5ad(ctx.artifact("embedding.h5ad"))
+        write_json_atomic(ctx.artifact("metrics.json"), json.loads(json.dumps(result, default=str)))
+    ctx.log("embedding: " + ", ".join(f"{k}={result[k]:.3f}" for k in ("asw_labels", "ari", "nmi", "asw_clusters")
+                                      if isinstance(result.get(k), float)))
+    return out, result
+
+
+def embed(adata, method: str, ctx: RunContext | None = None, labels_key: str | None = None, *,
+          preset: str | None = None, resolution: float = 1.0, n_neighbors: int = 15, umap: bool = True,
+          **params):
+    """Resolve ``method``'s parameters (defaults < preset < given) and run :func:`run_embed_task`."""
+    spec = get_method(method)
+    if spec.task != "embed":
+        raise InputError(f"{spec.label} is not an embedding method; choose from the embed methods.")
+    resolved = spec.resolve_params(params, preset)
+    return run_embed_task(adata, spec, resolved, ctx, labels_key, resolution=resolution,
+                          n_neighbors=n_neighbors, umap=umap)
+
+
+def labels_key_for(params: dict, adata) -> str | None:
+    """params["labels_key"], else the prepared dataset's meta.json "labels_key" (when that column exists)."""
+    key = params.get("labels_key")
+    if not key and params.get("dataset"):
+        from pathlib import Path
+
+        from ..jobs.atomic import read_json
+
+        key = (read_json(Path(params["dataset"]).parent / "meta.json", {}) or {}).get("labels_key")
+    return key if key and key in adata.obs else None
+
+
+def run(adata, params: dict, ctx: RunContext) -> dict:
+    """Job-runner entry (``core.jobs.tasks.TASKS["embed"]``): params.json holds ``method``, ``params``,
+    ``preset`` and optionally ``labels_key`` (default: the dataset's). Writes embedding.h5ad + metrics.json;
+    returns the metrics (without the per-dimension activity list)."""
+    _, result = embed(adata, params["method"], ctx, labels_key_for(params, adata), preset=params.get("preset"),
+                      **(params.get("params") or {}))
+    return {k: v for k, v in result.items() if k not in ("latent_activity", "params")}

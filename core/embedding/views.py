@@ -1,0 +1,150 @@
+"""What the Embedding page shows, computed here (the page only lays it out): finished embedding runs,
+their comparison table, the WebGL UMAP figure, the latent-activity chart, saving a lasso selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import scipy.sparse as sp
+
+from ..errors import InputError
+from ..jobs.rundir import Run, list_runs
+from .task import cluster_key, rep_key
+
+ARTIFACT = "embedding.h5ad"
+MAX_CATEGORIES = 60
+
+
+def finished_embed_runs(root: Path | None = None) -> list[Run]:
+    """Finished runs of task "embed" that have their embedding.h5ad, newest first."""
+    return [r for r in list_runs(root) if r.params.get("task") == "embed" and r.state == "finished"
+            and (r.path / ARTIFACT).exists()]
+
+
+def comparison_table(runs: list[Run]) -> pd.DataFrame:
+    """One row per run: model, likelihood, ASW (labels / clusters), ARI, NMI, active units, seconds."""
+    rows = []
+    for r in runs:
+        m = r.metrics() if callable(getattr(r, "metrics", None)) else {}
+        p = r.params.get("params", {}) or {}
+        rows.append({
+            "run": r.id, "model": r.params.get("label") or r.params.get("method"),
+            "likelihood": p.get("likelihood") or m.get("likelihood") or "—",
+            "ASW labels": m.get("asw_labels"), "ASW clusters": m.get("asw_clusters"), "ARI": m.get("ari"),
+            "NMI": m.get("nmi"), "active units": m.get("active_units"), "latent dim": m.get("latent_dim"),
+            "seconds": m.get("seconds"),
+        })
+    return pd.DataFrame(rows)
+
+
+def load_embedding(run: Run | str | Path) -> ad.AnnData:
+    """The run's embedding.h5ad (a Run, its folder or the file itself)."""
+    p = Path(run.path if isinstance(run, Run) else run)
+    return ad.read_h5ad(p / ARTIFACT if p.is_dir() else p)
+
+
+def latent_key(adata: ad.AnnData, method: str) -> str:
+    key = rep_key(method)
+    if key in adata.obsm:
+        return key
+    keys = [k for k in adata.obsm if k.startswith("X_") and k != "X_umap"]
+    if not keys:
+        raise InputError("This embedding file has no latent representation in obsm.")
+    return keys[0]
+
+
+def colour_options(adata: ad.AnnData, method: str) -> dict[str, list[str]]:
+    """What the UMAP can be coloured by: obs columns (labels/clusters), genes, latent dimensions."""
+    obs = [c for c in adata.obs.columns if adata.obs[c].nunique() <= MAX_CATEGORIES or
+           pd.api.types.is_numeric_dtype(adata.obs[c])]
+    first = [c for c in ("leiden", cluster_key(method)) if c in obs]
+    z = adata.obsm[latent_key(adata, method)]
+    return {"obs": first + [c for c in obs if c not in first], "gene": [str(g) for g in adata.var_names],
+            "latent": [f"z{i}" for i in range(z.shape[1])]}
+
+
+def colour_values(adata: ad.AnnData, method: str, kind: str, name: str) -> tuple[np.ndarray, bool]:
+    """(values, categorical?) for one colouring choice."""
+    if kind == "obs":
+        col = adata.obs[name]
+        categorical = not pd.api.types.is_numeric_dtype(col) or col.nunique() <= 12 and col.dtype.kind in "iub"
+        return (col.astype(str).to_numpy() if categorical else col.to_numpy(float)), categorical
+    if kind == "gene":
+        src = adata.layers["counts"] if "counts" in adata.layers else adata.X
+        col = src[:, adata.var_names.get_loc(name)]
+        col = col.toarray().ravel() if sp.issparse(col) else np.asarray(col).ravel()
+        return np.log1p(np.maximum(col, 0)) if "counts" in adata.layers else col, False
+    z = adata.obsm[latent_key(adata, method)]
+    return np.asarray(z[:, int(name.lstrip("z"))]), False
+
+
+def umap_figure(adata: ad.AnnData, values: np.ndarray, categorical: bool, title: str = "") -> go.Figure:
+    """WebGL (Scattergl) UMAP; every point carries its cell index as customdata (for lasso selection)."""
+    if "X_umap" not in adata.obsm:
+        raise InputError("This embedding has no UMAP (obsm['X_umap']).")
+    xy = np.asarray(adata.obsm["X_umap"])
+    idx = np.arange(adata.n_obs)
+    fig = go.Figure()
+    marker = dict(size=5, opacity=0.85)
+    if categorical:
+        cats = pd.Series(values).astype(str)
+        order = sorted(cats.unique(), key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0, c))
+        for c in order:
+            sel = (cats == c).to_numpy()
+            fig.add_trace(go.Scattergl(x=xy[sel, 0], y=xy[sel, 1], mode="markers", name=c, customdata=idx[sel],
+                                       marker=marker, hovertemplate=f"{c}<extra></extra>"))
+    else:
+        fig.add_trace(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=idx, name=title,
+                                   marker={**marker, "color": values, "colorscale": "Viridis", "showscale": True},
+                                   hovertemplate="%{marker.color:.3g}<extra></extra>"))
+    fig.update_layout(height=620, dragmode="lasso", xaxis_title="UMAP1", yaxis_title="UMAP2", title=title,
+                      legend={"itemsizing": "constant"}, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False, scaleanchor="x")
+    return fig
+
+
+def activity_figure(activity: list[float], threshold: float = 0.01) -> go.Figure:
+    """Bar chart of A_z per latent dimension, active units (A > threshold) highlighted."""
+    a = np.asarray(activity, float)
+    fig = go.Figure(go.Bar(x=[f"z{i}" for i in range(len(a))], y=a,
+                           marker_color=np.where(a > threshold, "#1f77b4", "#bbbbbb")))
+    fig.add_hline(y=threshold, line_dash="dot", annotation_text=f"active if A > {threshold}")
+    fig.update_layout(height=300, yaxis_type="log", yaxis_title="A_z = Var(E[z|x])",
+                      margin=dict(l=10, r=10, t=20, b=10))
+    return fig
+
+
+def selected_cells(event) -> np.ndarray:
+    """Cell indices of a plotly selection event from the page (customdata of the chosen points)."""
+    sel = getattr(event, "selection", None) or (event.get("selection") if isinstance(event, dict) else None) or {}
+    points = sel.get("points", []) if isinstance(sel, dict) else getattr(sel, "points", [])
+    out = []
+    for p in points:
+        cd = p.get("customdata")
+        if isinstance(cd, (list, tuple)):
+            cd = cd[0] if cd else None
+        if cd is not None:
+            out.append(int(cd))
+    return np.unique(np.asarray(out, dtype=int))
+
+
+def save_selection(run: Run, name: str, cells: np.ndarray) -> ad.AnnData:
+    """Add obs[name] = "selected"/"other" to the run's embedding.h5ad (rewritten in place)."""
+    name = (name or "").strip()
+    if not name or not name.replace("_", "").isalnum():
+        raise InputError("Name the selection with letters, digits and underscores (e.g. 'tcells_lasso').")
+    if len(cells) == 0:
+        raise InputError("Nothing selected: draw a lasso on the UMAP first.")
+    adata = load_embedding(run)
+    col = np.full(adata.n_obs, "other", dtype=object)
+    col[cells] = "selected"
+    adata.obs[name] = pd.Categorical(col, categories=["selected", "other"])
+    tmp = run.path / (ARTIFACT + ".tmp")
+    adata.write_h5ad(tmp)
+    tmp.replace(run.path / ARTIFACT)
+    return adata

@@ -1,0 +1,51 @@
+"""The GRN explorer's view: edge selection, a fixed node layout, and the pyvis HTML picture.
+
+Typical use (what the GRN page does)::
+
+    pos = layout_for(edges, key=run_id, cache_file=run_dir / "layout.json")   # once per network
+    sel = select_edges(edges, threshold=0.3, top_k=None, gene=None, cap=2000)
+    html = view_html(sel, pos, tfs=infer_tfs(edges), reference=ref_df)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .html import build_network, network_html
+from .layout import compute_layout, layout_for, network_id
+from .select import MAX_DRAWN_EDGES, EdgeSelection, default_threshold, mark_reference, neighbourhood, select_edges, threshold_grid
+
+
+def infer_tfs(edges: pd.DataFrame, tfs=None) -> set[str]:
+    """TFs to draw distinctly: the given list, else the sources when they are a strict subset of the genes."""
+    if tfs is not None:
+        return set(map(str, tfs))
+    sources = set(edges["source"])
+    genes = sources.union(edges["target"])
+    return sources if len(sources) < len(genes) else set()
+
+
+def view_html(
+    selection: EdgeSelection,
+    positions: dict[str, tuple[float, float]],
+    *,
+    tfs: set[str] | None = None,
+    reference: pd.DataFrame | None = None,
+    height: str = "640px",
+    show_note: bool = True,
+) -> str:
+    """The HTML of a selection: TFs as diamonds, true positives highlighted when ``reference`` is given.
+
+    ``show_note``: print the draw-cap note above the graph (off when the page shows it itself).
+    """
+    edges = mark_reference(selection.edges, reference) if reference is not None else selection.edges
+    return network_html(
+        edges, positions, tfs=tfs, focus=selection.focus, reference=reference is not None,
+        note=selection.note if show_note else None, height=height,
+    )
+
+
+__all__ = [
+    "MAX_DRAWN_EDGES", "EdgeSelection", "build_network", "compute_layout", "default_threshold", "infer_tfs",
+    "layout_for", "mark_reference", "neighbourhood", "network_html", "network_id", "select_edges", "threshold_grid", "view_html",
+]

@@ -1,0 +1,5 @@
+"""VAE and Gaussian-mixture VAE on single-cell counts (module / model / train / spec, scvi-tools style)."""
+
+from .model import VAEModel
+
+__all__ = ["VAEModel"]

@@ -1,0 +1,1 @@
+"""Simulating cells from trained generative models and comparing them with real cells."""
