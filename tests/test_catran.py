@@ -115,6 +115,20 @@ def test_interventional_targets_paper_vs_centred():
     assert interventional_loss(pred, x, attn, pert, "centred").item() == pytest.approx(0.5 * 0.5**2)
 
 
+def test_scaled_target_is_capped_by_the_rows_strongest_weight():
+    # gene 1 perfectly predicted in cells where gene 0 is perturbed: importance -> 1 (centred)
+    x = torch.zeros(20, 3)
+    pred = torch.ones(20, 3)
+    pred[:10, 1] = 0.0
+    pert = torch.tensor([0] * 10 + [-1] * 10)
+    attn = torch.tensor([[0.0, 0.5, 0.5], [0.2, 0.0, 0.8], [0.5, 0.5, 0.0]])
+    # centred: A[1, 0] = 0.2 pulled to 1; scaled: to 1 * max(row 1) = 0.8; gene 2 unaffected -> 0
+    centred = interventional_loss(pred, x, attn, pert, "centred")
+    scaled = interventional_loss(pred, x, attn, pert, "scaled")
+    assert centred.item() == pytest.approx((0.5 * 0.8**2 + 0.5 * 0.5**2) / 2, rel=1e-3)
+    assert scaled.item() == pytest.approx((0.5 * 0.6**2 + 0.5 * 0.5**2) / 2, rel=1e-3)
+
+
 def test_interventional_training_runs_and_changes_result(pert_data):
     adata, _, tfs, perturbed = pert_data
     assert set(perturbed) <= set(tfs) and "control" in set(adata.obs["perturbation"])

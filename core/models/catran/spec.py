@@ -22,8 +22,10 @@ SPEC = MethodSpec(
         Param("hide_fraction", 0.8, "Fraction of genes hidden (shuffled) in each cell.", min=0.05, max=0.95),
         Param("min_steps_per_epoch", 10, "At least this many optimiser steps per epoch (small datasets).", kind="int", min=1, max=1000),
         Param("perturbation_key", "", "obs column naming each cell's perturbed gene ('control' otherwise); empty = observational.", kind="str"),
-        Param("intervention_weight", 0.3, "Weight of the interventional loss (the authors' code: 10 with the paper target).", min=0.0, max=1000.0),
-        Param("intervention_target", "centred", "Attention target for a perturbed gene's edges: 'paper' = sigmoid(err_not/err_pert - 1); 'centred' maps no effect to 0.", kind="choice", choices=("centred", "paper")),
+        Param("intervention_weight", 10.0, "Weight of the interventional loss (10 as in the authors' code).", min=0.0, max=1000.0),
+        Param("intervention_target", "scaled", "Attention target for a perturbed gene's edges: 'paper' = sigmoid(err_not/err_pert - 1); "
+              "'centred' maps no effect to 0; 'scaled' (default) also scales it to the row's strongest attention.",
+              kind="choice", choices=("scaled", "centred", "paper")),
         Param("cells_per_class", 25, "Cells per perturbation class in a mini-batch (interventional training).", kind="int", min=2, max=1000),
         Param("top_k", 0, "Keep only the best k edges (0 = all, ranked).", kind="int", min=0),
         Param("symmetrise", False, "Score both directions by max(a->b, b->a) (the authors' challenge export).", kind="bool"),
