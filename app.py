@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="scGRN Studio", page_icon="🧬", layout="wide")
+from pathlib import Path
+
+st.set_page_config(page_title="scGRN Studio", page_icon=":material/hub:", layout="wide")
+st.logo(str(Path(__file__).parent / "assets" / "logo.svg"), size="large")
 
 PAGES = [
     st.Page("app_pages/data.py", title="Data", icon=":material/dataset:", default=True),
