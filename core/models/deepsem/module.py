@@ -142,6 +142,7 @@ class TokenMLP(nn.Module):
         self.w3 = nn.Parameter(torch.stack([_xavier(g, h, 1, (h, n_out)) for g in gens]))
         self.b3 = nn.Parameter(torch.zeros(S, n_out))
         self.chunk_bytes = chunk_bytes
+        self.min_chunk = 256  # tokens per member
         self._buffers_ws = _Buffers()
 
     def forward(self, u: torch.Tensor, member: int | None = None) -> torch.Tensor:
@@ -151,7 +152,7 @@ class TokenMLP(nn.Module):
             params = tuple(p[member : member + 1] for p in params)
         S, h = params[0].shape
         # CPU: cache-sized chunks; GPU: one chunk (kernel launches, not cache, are the limit there)
-        chunk = max(256, self.chunk_bytes // (4 * S * h)) if u.device.type == "cpu" else max(1, u.shape[1])
+        chunk = max(self.min_chunk, self.chunk_bytes // (4 * S * h)) if u.device.type == "cpu" else max(1, u.shape[1])
         save = torch.is_grad_enabled() and (u.requires_grad or any(p.requires_grad for p in params))
         return _TokenMLPFn.apply(u, *params, chunk, self._buffers_ws, save)
 

@@ -47,7 +47,8 @@ SPEC = MethodSpec(
               "code's one-sample estimate log q(z) - log p(z)).", kind="choice", choices=("analytic", "mc")),
         Param("layer", "", "AnnData layer to use (empty = X). Raw counts are normalised and log1p-transformed.",
               kind="str"),
-        Param("threads", 0, "CPU threads for torch (0 = leave torch's default).", kind="int", min=0, max=1024),
+        Param("threads", 0, "CPU threads for torch (0 = leave torch's default). On a busy shared machine use 1, or start "
+              "the process with OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads can make 2 threads far slower.", kind="int", min=0, max=1024),
     ),
     presets={
         "non-specific": {"setting": "non-specific", "epochs": _NS["epochs"], "alpha": _NS["alpha"],
