@@ -88,12 +88,11 @@ def test_bad_files_exit_2(files, capsys, tmp_path):
 
 
 def test_setting_maps_to_preset_or_parameter():
-    from argparse import Namespace
-
+    from core.cli import build_parser
     from core.cli.grn_cmd import method_params
     from core.registry import get_method
 
-    ns = Namespace(param=["n_jobs=1"], setting="fast", epochs=None, ensemble=None)
+    ns = build_parser().parse_args(["grn", "x.csv", "--model", "genie3", "--setting", "fast", "--param", "n_jobs=1", "--out", "o.tsv"])
     params, preset = method_params(get_method("genie3"), ns)
     assert preset == "fast" and params == {"n_jobs": "1"}
     assert get_method("genie3").resolve_params(params, preset)["n_estimators"] == 100
