@@ -11,10 +11,11 @@ Objective per mini-batch (up to ``batch_cells`` cells x ``max_genes`` randomly c
   ``intervention_weight``); batches then hold ``cells_per_class`` cells of each perturbation class.
   ``intervention_target="paper"`` uses that importance as is (the authors' code). It pulls EVERY outgoing
   attention weight of ``g`` towards >= 0.5 while softmax rows average 1/genes, which turns perturbed genes
-  into hubs over all genes; measured on the simulator (bench/grn_interventional.py) it lowers EPR.
-  ``"centred"`` maps "no effect" (importance 0.5) to 0: ``max(2 * importance - 1, 0)``; the default
-  ``"scaled"`` also multiplies it by the row's largest attention weight (detached), so an affected target
-  gets at most the weight of its strongest source: interventions re-rank edges on the attention's own scale.
+  into hubs over all genes. ``"centred"`` maps "no effect" (importance 0.5) to 0: ``max(2 * importance - 1,
+  0)``; the default ``"scaled"`` also multiplies it by the row's largest attention weight (detached), so an
+  affected target gets at most the weight of its strongest source. Measured (bench/grn_interventional.py,
+  3 seeds, 60 genes, 6 knocked-out TFs): EPR observational 2.60, scaled 2.28, paper 1.88 -- on this
+  simulator no variant of the interventional loss beats training without it (see the bench for the table).
 """
 
 from __future__ import annotations
