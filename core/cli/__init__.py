@@ -6,7 +6,13 @@ print ``error: <message>`` to stderr and exit with status 2, never a traceback.
 
 from __future__ import annotations
 
-import argparse
+import os
+
+# Idle OpenMP threads sleep instead of spinning: on a busy machine spinning threads steal the cores that other
+# jobs (and the app) need. Must be set before torch is imported; an explicit setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
 import importlib
 import json
 import sys
