@@ -74,14 +74,22 @@ def test_cancel_kills_process_group(dataset):
 
 
 def test_fifo_queue_one_job_per_device(dataset):
-    first = _launch(dataset, epochs=15, seconds_per_epoch=0.1)
+    # the first job runs long enough (>= 6 s) that the two later ones are surely launched while it holds the
+    # slot, however slow the machine; what is asserted is the order, not wall-clock luck
+    first = _launch(dataset, epochs=60, seconds_per_epoch=0.1)
     _wait(first, states=("running",))
     second = _launch(dataset, epochs=2, seconds_per_epoch=0.01)
-    time.sleep(1.5)
+    deadline = time.time() + 60
+    while not second.status.get("pid") and time.time() < deadline:  # its process is up and waiting
+        time.sleep(0.1)
+    assert second.state == "queued", second.status
     third = _launch(dataset, epochs=2, seconds_per_epoch=0.01)
-    time.sleep(1.0)
-    assert first.state == "running"
-    assert second.state == "queued" and third.state == "queued"
+    seen_waiting = False
+    while first.state == "running":
+        if second.state == "queued" and third.state == "queued":
+            seen_waiting = True
+        time.sleep(0.1)
+    assert seen_waiting
     for r in (first, second, third):
         assert _wait(r) == "finished"
     assert second.status["started"] >= first.status["ended"] - 0.5
