@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.jobs.executor import default_executor
 from core.jobs.rundir import ACTIVE, list_runs
-from ui.common import STATE_COLORS, STATE_ICONS, run_label
+from ui.common import STATE_COLORS, STATE_ICONS, headline_metrics, run_title
 
 st.title("Runs")
 runs = list_runs()
@@ -35,7 +35,7 @@ table()
 
 ids = [r.id for r in runs]
 wanted = st.query_params.get("run")
-run = st.selectbox("Run", runs, index=ids.index(wanted) if wanted in ids else 0, format_func=run_label)
+run = st.selectbox("Run", runs, index=ids.index(wanted) if wanted in ids else 0, format_func=run_title)
 if st.query_params.get("run") != run.id:
     st.query_params["run"] = run.id
 
@@ -47,7 +47,7 @@ def live(run) -> None:
     prog = run.progress()
     c = st.columns(4)
     c[0].markdown(f"State\n\n:{STATE_COLORS.get(state, 'gray')}-badge[{STATE_ICONS.get(state, '')} {state}]")
-    c[1].metric("Device", st_.get("device") or "—")
+    c[1].markdown(f"Device\n\n**{st_.get('device') or '—'}**")
     if prog:
         last = prog[-1]
         c[2].metric("Epoch", f"{last['epoch']} / {last['n_epochs']}")
@@ -61,12 +61,19 @@ def live(run) -> None:
     if state == "cancelled":
         st.warning("Cancelled.")
     if state == "finished":
-        m = st_.get("metrics", {})
-        st.success("Finished. " + ", ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in m.items()))
+        m = st_.get("metrics", {}) or {}
+        st.success("Finished.")
+        cards = headline_metrics(m)
+        if cards:
+            for col, (label, value) in zip(st.columns(len(cards)), cards):
+                col.metric(label, value)
+        with st.expander("All metrics"):
+            st.json(m)
         task = run.params.get("task")
-        target = {"grn": "app_pages/grn.py", "embed": "app_pages/embedding.py"}.get(task)
+        target, param = {"grn": ("app_pages/grn.py", "run"), "embed": ("app_pages/embedding.py", "run"),
+                         "simulate": ("app_pages/simulation.py", "sim")}.get(task, (None, None))
         if target:
-            st.page_link(target, label="Open the result", icon=":material/open_in_new:", query_params={"run": run.id})
+            st.page_link(target, label="Open the result", icon=":material/open_in_new:", query_params={param: run.id})
     losses = [k for k in (prog[-1] if prog else {}) if "loss" in k]
     if losses:
         fig = go.Figure()

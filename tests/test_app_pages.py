@@ -81,6 +81,12 @@ def test_runs_page_shows_finished_run(finished_grn_run):
     at.run()
     _no_exceptions(at)
     assert any("finished" in m.value for m in at.markdown)
+    cards = {m.label: m.value for m in at.metric}  # the run's scores against the sample's reference network
+    epr = run.status["metrics"]["epr"]
+    assert cards["EPR"] == f"{epr:.3g}" and float(cards["EPR"]) > 1.0
+    assert int(cards["Edges"].replace(",", "")) == run.status["metrics"]["n_edges"]
+    picker = next(s for s in at.selectbox if s.label == "Run")
+    assert not any(o.startswith("[") for o in picker.options)  # no (stale) state in the run picker
 
 
 def test_runs_page_without_runs(workspace):

@@ -60,10 +60,38 @@ def set_current_dataset(ds: PreparedDataset) -> None:
     st.query_params["dataset"] = ds.id
 
 
-def run_label(run: Run) -> str:
-    p, s = run.params, run.status
+def run_title(run: Run) -> str:
+    """Model · dataset · creation time · short id (no state: for widgets that outlive a state change)."""
+    p = run.params
     when = time.strftime("%m-%d %H:%M", time.localtime(p.get("created", 0)))
-    return f"[{s.get('state')}] {p.get('label') or p.get('method')} · {p.get('dataset_name', '')} · {when} · {run.id[-4:]}"
+    return f"{p.get('label') or p.get('method')} · {p.get('dataset_name', '')} · {when} · {run.id[-4:]}"
+
+
+def run_label(run: Run) -> str:
+    return f"[{run.status.get('state')}] {run_title(run)}"
+
+
+# metric key -> card label, in display order; a finished run shows those of its metrics that are present
+HEADLINE_METRICS = {
+    "epr": "EPR", "auprc_ratio": "AUPRC ratio", "n_edges": "Edges",
+    "asw_labels": "ASW (labels)", "ari": "ARI", "nmi": "NMI", "active_units": "Active units",
+    "classifier_auc": "Classifier AUC", "mean_corr": "Mean r", "energy_distance": "Energy distance",
+    "seconds": "Seconds",
+}
+
+
+def headline_metrics(metrics: dict) -> list[tuple[str, str]]:
+    """(label, formatted value) for the headline metrics present in a run's metrics (at most 6)."""
+    cards = []
+    for key, label in HEADLINE_METRICS.items():
+        v = metrics.get(key)
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, float):
+            cards.append((label, f"{v:.3g}" if key != "seconds" else f"{v:.1f}"))
+        elif isinstance(v, int):
+            cards.append((label, f"{v:,}"))
+    return cards[:6]
 
 
 def pick_run(task: str | None = None, *, finished_only: bool = True, key: str = "run") -> Run | None:
