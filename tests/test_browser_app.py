@@ -55,8 +55,9 @@ def test_sample_data_to_network_with_reload(tmp_path):
         frame.locator("canvas").first.wait_for(timeout=60_000)  # vis-network drew the graph
         screenshot(page, "05_grn")
 
-        for name in ("Embedding", "Simulation"):
+        for name, shown in (("Embedding", "No finished embedding yet"), ("Simulation", "Generate simulated cells")):
             page.get_by_role("link", name=name).click()
             page.get_by_role("heading", name=re.compile(name)).first.wait_for(timeout=60_000)
+            page.get_by_text(shown).first.wait_for(timeout=60_000)
             wait_app_idle(page)
             screenshot(page, f"06_{name.lower()}")
