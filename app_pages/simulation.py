@@ -43,8 +43,9 @@ with st.expander("Generate simulated cells", expanded=not sims):
                 component = None if isinstance(choice, str) else int(choice)
         noise = None
         if mode == "perturb":
-            noise = float(st.slider("Latent noise (posterior standard deviations)", 0.0, 3.0,
-                                    1.0 if method in DEEPSEM_METHODS else 0.5, 0.1))
+            noise = float(st.slider("Latent noise (posterior standard deviations)", 0.0, 3.0, 1.0, 0.1,
+                                    help="1 = draw the latent from the posterior of each real cell (the model's own "
+                                         "uncertainty); smaller stays closer to the real cell, larger moves further."))
         if method in DEEPSEM_METHODS:
             keep_zeros = st.checkbox("Keep each originating cell's zero pattern", value=True,
                                      help="As in the DeepSEM paper: a gene that is 0 in the originating cell stays 0.")

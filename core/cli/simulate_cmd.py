@@ -14,7 +14,7 @@ def register(sub) -> None:
     p.add_argument("source", help="finished run directory (or run id), or a data file with --model")
     p.add_argument("--n-cells", type=int, required=True, help="number of cells to simulate")
     p.add_argument("--noise", type=float, default=None,
-                   help="latent noise scale for perturbing real cells (DeepSEM default 1.0, VAE 0.5)")
+                   help="latent noise scale for perturbing real cells (default 1.0 = the posterior's own spread)")
     p.add_argument("--component", type=int, default=None, help="GMVAE: simulate cells of this component")
     p.add_argument("--mode", choices=["auto", "prior", "perturb"], default="auto",
                    help="VAE/GMVAE: sample the prior or perturb encoded cells (auto: perturb unless --component)")

@@ -6,7 +6,9 @@ All figures compare two cells x genes matrices on their shared genes:
   (means and variances on a log1p scale because they span orders of magnitude), and the mean-variance trend.
 * **Classifier two-sample test** — a random forest on the first 50 PCA components (PCA fitted on the union
   of both sets), 5-fold stratified cross-validation on class-balanced sets, ROC AUC. 0.5 = the classifier
-  cannot tell real from simulated; 1.0 = it always can.
+  cannot tell real from simulated; 1.0 = it always can. Simulated cells made by perturbing a real cell
+  (``sim.obs["origin"]`` names it) are kept in the same fold as that cell (grouped folds), so the forest is
+  never tested on a cell whose twin it was trained on.
 * **Energy distance** on the same PCA coordinates (Székely & Rizzo):
   ``E = 2·mean‖x−y‖ − mean‖x−x'‖ − mean‖y−y'‖`` over all pairs (V-statistic, Euclidean norm), which is 0
   for identical sets and > 0 otherwise; the scale-free ``energy_coefficient = E / (2·mean‖x−y‖)`` lies in
@@ -157,28 +159,71 @@ def joint_pca(Lr: np.ndarray, Ls: np.ndarray, n_comps: int = 50, seed: int = 0) 
 
 
 def classifier_auc(
-    Zr: np.ndarray, Zs: np.ndarray, n_folds: int = 5, seed: int = 0, n_estimators: int = 200, n_jobs: int = 1
+    Zr: np.ndarray,
+    Zs: np.ndarray,
+    n_folds: int = 5,
+    seed: int = 0,
+    n_estimators: int = 200,
+    n_jobs: int = 1,
+    groups_r: np.ndarray | None = None,
+    groups_s: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Random-forest two-sample test: stratified k-fold ROC AUC of telling the two sets apart.
 
     The larger set is subsampled to the size of the smaller (balanced classes). Returns ``auc`` (mean over
     folds), ``auc_sd`` and ``folds``.
+
+    ``groups_r`` / ``groups_s`` (one label per row) keep related cells in the same fold: a simulated cell made
+    by perturbing real cell *c* is given the group of *c*. Without this, a real cell and its simulated twin
+    fall into different folds and the forest, trained on the twin with the opposite label, misclassifies the
+    held-out cell systematically: the AUC is biased (below 0.5 for near-copies), not a fair two-sample test.
     """
     from sklearn.ensemble import RandomForestClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_score
 
     rng = np.random.default_rng(seed)
     n = min(len(Zr), len(Zs))
     if n < n_folds:
         raise InputError(f"Need at least {n_folds} cells in each set for a {n_folds}-fold classifier test.")
-    Zr = Zr[rng.choice(len(Zr), n, replace=False)]
-    Zs = Zs[rng.choice(len(Zs), n, replace=False)]
-    X = np.vstack([Zr, Zs])
+    ir = rng.choice(len(Zr), n, replace=False)
+    is_ = rng.choice(len(Zs), n, replace=False)
+    X = np.vstack([Zr[ir], Zs[is_]])
     y = np.r_[np.zeros(n), np.ones(n)]
     clf = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs)
-    cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    scores = cross_val_score(clf, X, y, cv=cv, scoring="roc_auc")
+    if groups_r is None and groups_s is None:
+        cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        scores = cross_val_score(clf, X, y, cv=cv, scoring="roc_auc")
+    else:
+        gr = np.asarray(groups_r if groups_r is not None else [f"r{i}" for i in range(len(Zr))], dtype=object)
+        gs = np.asarray(groups_s if groups_s is not None else [f"s{i}" for i in range(len(Zs))], dtype=object)
+        if len(gr) != len(Zr) or len(gs) != len(Zs):
+            raise ValueError("groups_r / groups_s need one label per row of Zr / Zs")
+        groups = pd.factorize(np.r_[gr[ir], gs[is_]].astype(str))[0]
+        if len(np.unique(groups)) < n_folds:
+            raise InputError(f"Need at least {n_folds} independent groups of cells for a {n_folds}-fold classifier test.")
+        cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        scores = cross_val_score(clf, X, y, cv=cv, groups=groups, scoring="roc_auc")
     return {"auc": float(scores.mean()), "auc_sd": float(scores.std()), "folds": [float(s) for s in scores]}
+
+
+def origin_groups(real: ad.AnnData, sim: ad.AnnData) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fold groups linking simulated cells to the real cells they were made from (``sim.obs["origin"]``).
+
+    Real cell *c* gets group *c*; a simulated cell whose origin is a real cell's name gets that group; any
+    other simulated cell (prior samples, unknown origin) gets a group of its own. None when no simulated cell
+    names a real cell as its origin (then plain stratified folds are used).
+    """
+    if "origin" not in sim.obs:
+        return None
+    names = pd.Index(real.obs_names.astype(str))
+    origin = sim.obs["origin"].astype(str).to_numpy()
+    linked = names.get_indexer(origin) >= 0 if names.is_unique else np.isin(origin, names)
+    if not linked.any():
+        return None
+    gr = np.asarray(["real:" + c for c in names], dtype=object)
+    gs = np.where(linked, np.char.add("real:", origin.astype(str)),
+                  np.char.add("sim:", np.arange(len(origin)).astype(str))).astype(object)
+    return gr, gs
 
 
 def energy_distance(A: np.ndarray, B: np.ndarray, max_points: int = 2000, seed: int = 0) -> dict[str, float]:
@@ -343,7 +388,11 @@ def compare(
     is_ = rng.choice(len(Ls), min(len(Ls), max_cells), replace=False)
     Zr, Zs = joint_pca(Lr[ir], Ls[is_], n_pcs, seed)
     summary["n_pcs"] = Zr.shape[1]
-    clf = classifier_auc(Zr, Zs, seed=seed, n_estimators=n_estimators)
+    groups = origin_groups(real, sim)  # perturbed cells stay in their originating cell's fold
+    summary["classifier_grouped"] = groups is not None
+    clf = classifier_auc(Zr, Zs, seed=seed, n_estimators=n_estimators,
+                         groups_r=None if groups is None else groups[0][ir],
+                         groups_s=None if groups is None else groups[1][is_])
     summary["classifier_auc"] = clf["auc"]
     summary["classifier_auc_sd"] = clf["auc_sd"]
     summary.update(energy_distance(Zr, Zs, seed=seed))

@@ -15,8 +15,9 @@ def read_auc(auc: float) -> str:
     pct = round(100 * auc)
     if auc < 0.4:
         verdict = (
-            "below chance, which happens when simulated cells are near-copies of real cells "
-            "(the model reproduces its training cells rather than generating new ones)"
+            "below chance, which happens when simulated cells are near-copies of real cells that the comparison "
+            "cannot link to their originating cells (no obs['origin']), so a cell and its copy land in different "
+            "cross-validation folds"
         )
     elif auc <= 0.6:
         verdict = "close to chance: the simulated cells are hard to tell from real ones"
