@@ -50,7 +50,7 @@ def row(dataset, model, res, seconds, extra=""):
     s = res.summary
     return {"dataset": dataset, "model": model, "auc": s["classifier_auc"], "mean_r": s["mean_corr"],
             "var_r": s["var_corr"], "zero_r": s["zero_frac_corr"], "energy": s["energy_distance"],
-            "energy_coef": s["energy_coefficient"], "grn10": s.get("grn_overlap_10", float("nan")),
+            "energy_coef": s["energy_coefficient"], "nn_ratio": s.get("nn_distance_ratio", float("nan")), "grn10": s.get("grn_overlap_10", float("nan")),
             "train_s": seconds, "load": os.getloadavg()[0], "note": extra,
             "grouped": bool(s.get("classifier_grouped", False))}
 
@@ -84,7 +84,7 @@ def main() -> None:
     def show(r):
         rows.append(r)
         print(f"  {r['model']:<26} AUC {r['auc']:.3f}  mean r {r['mean_r']:.3f}  var r {r['var_r']:.3f}  "
-              f"zero r {r['zero_r']:.3f}  energy {r['energy']:.3f}  GRN@10% {r['grn10']:.3f}  "
+              f"zero r {r['zero_r']:.3f}  energy {r['energy']:.3f}  NN ratio {r['nn_ratio']:.2f}  GRN@10% {r['grn10']:.3f}  "
               f"train {r['train_s']:.0f}s  load {r['load']:.1f} {r['note']}", flush=True)
 
     for name in args.datasets.split(","):
@@ -95,14 +95,15 @@ def main() -> None:
             show(row(name, "naive peer", compare_simulated(real, naive_peer(real, seed=1), embed=False), 0.0))
             half = compare_simulated(real[: n // 2], real[n // 2 :], embed=False)
             show(row(name, "real half vs half (floor)", half, 0.0))
-        if "deepsem" in models:
+        for setting in [s for s in ("non-specific", "cell-type-specific") if "deepsem" in models]:
             t = time.time()
-            m = train_model(real, "deepsem", RunContext(seed=0), epochs=args.deepsem_epochs)
+            m = train_model(real, "deepsem", RunContext(seed=0), epochs=args.deepsem_epochs, setting=setting)
             sec = time.time() - t
+            short = "NS" if setting == "non-specific" else "CTS"
             for kz in (True, False):
                 sim = simulate(m, n, adata=real, noise=1.0, keep_zeros=kz, seed=0)
-                show(row(name, f"DeepSEM{' keep-zeros' if kz else ''}", compare_simulated(real, sim, embed=False), sec,
-                         "noise 1.0, log scale"))
+                show(row(name, f"DeepSEM {short}{' keep-zeros' if kz else ''}", compare_simulated(real, sim, embed=False),
+                         sec, f"{setting}, noise 1.0, log scale"))
         for model in [m for m in models if m in ("vae", "gmvae")]:
             for lik in (args.likelihoods if model == "vae" else args.gmvae_likelihoods).split(","):
                 t = time.time()
@@ -117,11 +118,11 @@ def main() -> None:
                 show(row(name, f"{model.upper()} {lik} prior", compare_simulated(real, sim, embed=False), sec,
                          f"{ep} epochs"))
 
-    print("\n| dataset | model | classifier AUC | mean r | var r | zero-frac r | energy | GRN overlap @10% | train s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| dataset | model | classifier AUC | mean r | var r | zero-frac r | energy | NN ratio | GRN@10% | train s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['dataset']} | {r['model']} | {r['auc']:.3f} | {r['mean_r']:.3f} | {r['var_r']:.3f} | "
-              f"{r['zero_r']:.3f} | {r['energy']:.3f} | {r['grn10']:.3f} | {r['train_s']:.0f} |")
+              f"{r['zero_r']:.3f} | {r['energy']:.3f} | {r['nn_ratio']:.2f} | {r['grn10']:.3f} | {r['train_s']:.0f} |")
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(rows, fh, indent=1, default=float)

@@ -85,6 +85,11 @@ def test_perturbed_twins_stay_in_one_fold(data):
     twins.obs["origin"] = adata.obs_names.to_numpy()
     linked = _cmp(adata, twins, grn_method=None).summary
     assert linked["classifier_grouped"] and 0.35 <= linked["classifier_auc"] <= 0.65
+    # ... which is why the copy check exists: near-copies sit on top of real cells, unlike a real split
+    assert linked["nn_distance_ratio"] < 0.3 and linked["copy_fraction"] > 0.2
+    half = _cmp(adata[:200], adata[200:], grn_method=None).summary
+    assert 0.7 < half["nn_distance_ratio"] < 1.5 and half["copy_fraction"] < 0.05
+    assert any("near-copies" in t for t in readings(linked))
     # the groups: real cell c and its twin share one; unlinked simulated cells get their own
     gr, gs = C.origin_groups(adata, twins)
     assert list(gr[:3]) == list(gs[:3])

@@ -9,6 +9,9 @@ All figures compare two cells x genes matrices on their shared genes:
   cannot tell real from simulated; 1.0 = it always can. Simulated cells made by perturbing a real cell
   (``sim.obs["origin"]`` names it) are kept in the same fold as that cell (grouped folds), so the forest is
   never tested on a cell whose twin it was trained on.
+* **Copy check** — the median distance from a simulated cell to its nearest real cell over the median
+  distance between nearest real cells (``nn_distance_ratio``; ~1 = new cells, ~0 = near-copies of real cells,
+  which no two-sample test can flag), and the share of near-copies (``copy_fraction``).
 * **Energy distance** on the same PCA coordinates (Székely & Rizzo):
   ``E = 2·mean‖x−y‖ − mean‖x−x'‖ − mean‖y−y'‖`` over all pairs (V-statistic, Euclidean norm), which is 0
   for identical sets and > 0 otherwise; the scale-free ``energy_coefficient = E / (2·mean‖x−y‖)`` lies in
@@ -243,6 +246,27 @@ def energy_distance(A: np.ndarray, B: np.ndarray, max_points: int = 2000, seed: 
     return {"energy_distance": e, "energy_coefficient": float(e / (2 * dab)) if dab > 0 else 0.0}
 
 
+def copy_check(Zr: np.ndarray, Zs: np.ndarray) -> dict[str, float]:
+    """Are simulated cells new cells or near-copies of real ones? (a two-sample test cannot tell: copies of
+    real cells are, by construction, indistinguishable from real cells).
+
+    ``nn_distance_ratio`` = median distance from a simulated cell to its nearest real cell / median distance
+    from a real cell to its nearest *other* real cell (Euclidean, PCA coordinates). About 1 or more: simulated
+    cells are as far from the real ones as real cells are from each other; near 0: they sit on top of real
+    cells (copies, or a decoder that reproduces its input). ``copy_fraction``: share of simulated cells closer
+    to a real cell than a tenth of that real-real median.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=2).fit(Zr)
+    d_rr = nn.kneighbors(Zr, 2, return_distance=True)[0][:, 1]
+    d_sr = nn.kneighbors(Zs, 1, return_distance=True)[0][:, 0]
+    ref = float(np.median(d_rr))
+    if ref <= 0:
+        return {"nn_distance_ratio": float("nan"), "copy_fraction": float("nan")}
+    return {"nn_distance_ratio": float(np.median(d_sr) / ref), "copy_fraction": float(np.mean(d_sr < 0.1 * ref))}
+
+
 # ---- joint embedding ----------------------------------------------------------------------------
 def joint_embedding(
     Zr: np.ndarray, Zs: np.ndarray, seed: int = 0, resolution: float = 0.5, n_neighbors: int = 15
@@ -396,6 +420,7 @@ def compare(
     summary["classifier_auc"] = clf["auc"]
     summary["classifier_auc_sd"] = clf["auc_sd"]
     summary.update(energy_distance(Zr, Zs, seed=seed))
+    summary.update(copy_check(Zr, Zs))
 
     cells = props = None
     if embed:
