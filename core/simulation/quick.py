@@ -18,9 +18,10 @@ def default_vae_epochs(n_cells: int, batch_size: int = 128) -> int:
     scvi-tools' rule, ``min(400, round(20000 / n_cells * 400))`` epochs, counts passes over the data, so a small
     dataset (a few hundred cells = a few mini-batches per epoch) gets only ~2000 gradient steps and ends
     under-fitted: its gene-wise NB dispersion absorbs the structure the latent has not learned yet and the
-    simulated cells are over-dispersed (measured in bench/simulate_results.md: 100 epochs on 700 PBMCs,
-    classifier AUC 0.83; 400 epochs 0.58; 1000 epochs 0.51). Here the epoch count is scvi's rule raised
-    so that training takes at least ``MIN_VAE_STEPS`` mini-batch steps, capped at ``MAX_VAE_EPOCHS``.
+    simulated cells are over-dispersed (700 PBMCs x 100 genes, NB, perturb noise 1, grouped folds: classifier
+    AUC 0.58 after 400 epochs, 0.51 after 1000; the earlier default of 100 epochs scored 0.83, see
+    bench/simulate_results.md). Here the epoch count is scvi's rule raised so that training takes at least
+    ``MIN_VAE_STEPS`` mini-batch steps, capped at ``MAX_VAE_EPOCHS``.
     """
     n = max(int(n_cells), 1)
     scvi = min(400, max(1, round(20000 / n * 400)))
