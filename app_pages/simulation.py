@@ -95,12 +95,16 @@ s = res.summary
 sp = sim_run.params.get("params", {})
 
 # ---- 3. headline ----------------------------------------------------------------------------------------
-c = st.columns(5)
+c = st.columns(6)
 c[0].metric("Classifier AUC", f"{s['classifier_auc']:.2f}", help="0.5 = indistinguishable, 1 = always told apart")
 c[1].metric("Mean r", f"{s['mean_corr']:.2f}")
 c[2].metric("Variance r", f"{s['var_corr']:.2f}")
 c[3].metric("Zero-fraction r", f"{s['zero_frac_corr']:.2f}")
 c[4].metric("Energy distance", f"{s['energy_distance']:.3g}", help=f"coefficient {s.get('energy_coefficient', float('nan')):.3f} (0 = same, 1 = separated)")
+if "nn_distance_ratio" in s:
+    c[5].metric("Nearest-real ratio", f"{s['nn_distance_ratio']:.2f}",
+                help="distance from a simulated cell to its nearest real cell / distance between neighbouring real cells: "
+                     "~1 = new cells, ~0 = near-copies of real cells")
 for line in readings:
     st.markdown(f"- {line}")
 st.caption(f"{s['n_sim']} simulated vs {s['n_real']} real cells, {s['n_genes']} genes; values {s.get('transform')} "
@@ -177,7 +181,8 @@ with tabs[3]:
 
 with tabs[4]:
     folds = res.classifier_folds
+    grouped = " grouped by originating cell (a perturbed cell and its real cell share a fold)" if s.get("classifier_grouped") else ""
     st.markdown(f"Random forest on {s.get('n_pcs')} PCA components (PCA fitted on both sets), 5-fold stratified "
-                f"cross-validation on class-balanced sets. AUC per fold: {', '.join(f'{f:.3f}' for f in folds)}.")
+                f"cross-validation{grouped} on class-balanced sets. AUC per fold: {', '.join(f'{f:.3f}' for f in folds)}.")
     st.markdown(f"Energy distance on the same PCA space: E = 2·mean‖x−y‖ − mean‖x−x′‖ − mean‖y−y′‖ = "
                 f"{s['energy_distance']:.4g}; coefficient E / (2·mean‖x−y‖) = {s.get('energy_coefficient', float('nan')):.4f}.")
