@@ -95,6 +95,10 @@ def test_perturbed_twins_stay_in_one_fold(data):
     assert list(gr[:3]) == list(gs[:3])
     twins.obs["origin"] = ["prior"] * twins.n_obs
     assert C.origin_groups(adata, twins) is None
+    # all simulated cells from 2 real cells: grouped 5-fold CV is impossible, plain folds are used instead
+    twins.obs["origin"] = [adata.obs_names[i % 2] for i in range(twins.n_obs)]
+    few = _cmp(adata, twins, grn_method=None).summary
+    assert not few["classifier_grouped"] and np.isfinite(few["classifier_auc"])
 
 
 def test_energy_distance_zero_for_identical_and_positive_otherwise():
