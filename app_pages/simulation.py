@@ -43,8 +43,9 @@ with st.expander("Generate simulated cells", expanded=not sims):
                 component = None if isinstance(choice, str) else int(choice)
         noise = None
         if mode == "perturb":
-            noise = float(st.slider("Latent noise (posterior standard deviations)", 0.0, 3.0,
-                                    1.0 if method in DEEPSEM_METHODS else 0.5, 0.1))
+            noise = float(st.slider("Latent noise (posterior standard deviations)", 0.0, 3.0, 1.0, 0.1,
+                                    help="1 = draw the latent from the posterior of each real cell (the model's own "
+                                         "uncertainty); smaller stays closer to the real cell, larger moves further."))
         if method in DEEPSEM_METHODS:
             keep_zeros = st.checkbox("Keep each originating cell's zero pattern", value=True,
                                      help="As in the DeepSEM paper: a gene that is 0 in the originating cell stays 0.")
@@ -94,12 +95,16 @@ s = res.summary
 sp = sim_run.params.get("params", {})
 
 # ---- 3. headline ----------------------------------------------------------------------------------------
-c = st.columns(5)
+c = st.columns(6)
 c[0].metric("Classifier AUC", f"{s['classifier_auc']:.2f}", help="0.5 = indistinguishable, 1 = always told apart")
 c[1].metric("Mean r", f"{s['mean_corr']:.2f}")
 c[2].metric("Variance r", f"{s['var_corr']:.2f}")
 c[3].metric("Zero-fraction r", f"{s['zero_frac_corr']:.2f}")
 c[4].metric("Energy distance", f"{s['energy_distance']:.3g}", help=f"coefficient {s.get('energy_coefficient', float('nan')):.3f} (0 = same, 1 = separated)")
+if "nn_distance_ratio" in s:
+    c[5].metric("Nearest-real ratio", f"{s['nn_distance_ratio']:.2f}",
+                help="distance from a simulated cell to its nearest real cell / distance between neighbouring real cells: "
+                     "~1 = new cells, ~0 = near-copies of real cells")
 for line in readings:
     st.markdown(f"- {line}")
 st.caption(f"{s['n_sim']} simulated vs {s['n_real']} real cells, {s['n_genes']} genes; values {s.get('transform')} "
@@ -176,7 +181,8 @@ with tabs[3]:
 
 with tabs[4]:
     folds = res.classifier_folds
+    grouped = " grouped by originating cell (a perturbed cell and its real cell share a fold)" if s.get("classifier_grouped") else ""
     st.markdown(f"Random forest on {s.get('n_pcs')} PCA components (PCA fitted on both sets), 5-fold stratified "
-                f"cross-validation on class-balanced sets. AUC per fold: {', '.join(f'{f:.3f}' for f in folds)}.")
+                f"cross-validation{grouped} on class-balanced sets. AUC per fold: {', '.join(f'{f:.3f}' for f in folds)}.")
     st.markdown(f"Energy distance on the same PCA space: E = 2·mean‖x−y‖ − mean‖x−x′‖ − mean‖y−y′‖ = "
                 f"{s['energy_distance']:.4g}; coefficient E / (2·mean‖x−y‖) = {s.get('energy_coefficient', float('nan')):.4f}.")

@@ -68,6 +68,39 @@ def test_naive_peer_keeps_marginals_breaks_structure(data):
     assert s["classifier_auc"] > 0.8
 
 
+def test_perturbed_twins_stay_in_one_fold(data):
+    """A simulated cell made from real cell c must not be trained on while c is tested (or vice versa).
+
+    Near-copies of the real cells, with plain stratified folds, score an AUC near 0 (each held-out real cell
+    looks like the 'simulated' twin the forest was trained on): a biased test. With the originating cell
+    named in obs["origin"] the folds keep twins together and the AUC is the fair ~0.5.
+    """
+    adata, _ = data
+    rng = np.random.default_rng(0)
+    X = np.asarray(adata.X).astype(int)
+    twins = ad.AnnData(rng.binomial(X, 0.97).astype(np.float32), var=adata.var[[]].copy())
+    twins.obs_names = [f"s{i}" for i in range(twins.n_obs)]
+    unlinked = _cmp(adata, twins, grn_method=None).summary
+    assert not unlinked["classifier_grouped"] and unlinked["classifier_auc"] < 0.3  # the bias, shown
+    twins.obs["origin"] = adata.obs_names.to_numpy()
+    linked = _cmp(adata, twins, grn_method=None).summary
+    assert linked["classifier_grouped"] and 0.35 <= linked["classifier_auc"] <= 0.65
+    # ... which is why the copy check exists: near-copies sit on top of real cells, unlike a real split
+    assert linked["nn_distance_ratio"] < 0.3 and linked["copy_fraction"] > 0.2
+    half = _cmp(adata[:200], adata[200:], grn_method=None).summary
+    assert 0.7 < half["nn_distance_ratio"] < 1.5 and half["copy_fraction"] < 0.05
+    assert any("near-copies" in t for t in readings(linked))
+    # the groups: real cell c and its twin share one; unlinked simulated cells get their own
+    gr, gs = C.origin_groups(adata, twins)
+    assert list(gr[:3]) == list(gs[:3])
+    twins.obs["origin"] = ["prior"] * twins.n_obs
+    assert C.origin_groups(adata, twins) is None
+    # all simulated cells from 2 real cells: grouped 5-fold CV is impossible, plain folds are used instead
+    twins.obs["origin"] = [adata.obs_names[i % 2] for i in range(twins.n_obs)]
+    few = _cmp(adata, twins, grn_method=None).summary
+    assert not few["classifier_grouped"] and np.isfinite(few["classifier_auc"])
+
+
 def test_energy_distance_zero_for_identical_and_positive_otherwise():
     rng = np.random.default_rng(0)
     A = rng.normal(size=(80, 5))

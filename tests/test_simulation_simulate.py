@@ -61,6 +61,23 @@ def test_perturb_keeps_originating_cells(vae, data):
     assert np.corrcoef(real_lib, np.asarray(more.X).sum(1))[0, 1] > 0.5
 
 
+def test_perturb_noise_defaults_to_the_posterior(vae, data):
+    # noise 1 = z drawn from q(z|x) itself (posterior-predictive cells); it was 0.5 for the VAE before
+    sim = simulate(vae, 20, adata=data, seed=0)
+    assert sim.uns["simulation"]["noise"] == 1.0
+
+
+def test_default_vae_epochs_gives_small_data_enough_steps():
+    from core.simulation.quick import MAX_VAE_EPOCHS, MIN_VAE_STEPS, default_vae_epochs
+
+    # a few hundred cells = a few mini-batches per epoch: scvi's 400 epochs would be ~2000 steps (under-fitted)
+    assert default_vae_epochs(700) == MAX_VAE_EPOCHS
+    e = default_vae_epochs(5000)
+    assert e * -(-5000 // 128) >= MIN_VAE_STEPS and e == 400  # scvi's rule already gives enough steps
+    assert default_vae_epochs(100_000) == round(20000 / 100_000 * 400)  # large data: scvi's rule unchanged
+    assert all(1 <= default_vae_epochs(n) <= MAX_VAE_EPOCHS for n in (1, 10, 128, 129, 10**6))
+
+
 def test_gmvae_component_and_errors(gmvae, vae, data):
     sim = simulate(gmvae, 30, component=1, seed=0)
     assert sim.obs["origin"].eq("component 1").all() and sim.uns["simulation"]["component"] == 1

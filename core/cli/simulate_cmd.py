@@ -14,7 +14,7 @@ def register(sub) -> None:
     p.add_argument("source", help="finished run directory (or run id), or a data file with --model")
     p.add_argument("--n-cells", type=int, required=True, help="number of cells to simulate")
     p.add_argument("--noise", type=float, default=None,
-                   help="latent noise scale for perturbing real cells (DeepSEM default 1.0, VAE 0.5)")
+                   help="latent noise scale for perturbing real cells (default 1.0 = the posterior's own spread)")
     p.add_argument("--component", type=int, default=None, help="GMVAE: simulate cells of this component")
     p.add_argument("--mode", choices=["auto", "prior", "perturb"], default="auto",
                    help="VAE/GMVAE: sample the prior or perturb encoded cells (auto: perturb unless --component)")
@@ -24,7 +24,7 @@ def register(sub) -> None:
     p.add_argument("--model", choices=["deepsem", "vae", "gmvae"], default=None, help="train this model on a data file first")
     p.add_argument("--likelihood", default=None, help="VAE/GMVAE likelihood (default nb)")
     p.add_argument("--clusters", type=int, default=None, help="GMVAE components (default 10)")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default: the model's)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default: DeepSEM its preset's; VAE/GMVAE scaled to the data size, see core.simulation.quick.default_vae_epochs)")
     p.add_argument("--compare", action="store_true", help="also compare with the real cells (adds the metrics to the JSON)")
     p.set_defaults(func=run)
 

@@ -6,7 +6,12 @@ All figures compare two cells x genes matrices on their shared genes:
   (means and variances on a log1p scale because they span orders of magnitude), and the mean-variance trend.
 * **Classifier two-sample test** — a random forest on the first 50 PCA components (PCA fitted on the union
   of both sets), 5-fold stratified cross-validation on class-balanced sets, ROC AUC. 0.5 = the classifier
-  cannot tell real from simulated; 1.0 = it always can.
+  cannot tell real from simulated; 1.0 = it always can. Simulated cells made by perturbing a real cell
+  (``sim.obs["origin"]`` names it) are kept in the same fold as that cell (grouped folds), so the forest is
+  never tested on a cell whose twin it was trained on.
+* **Copy check** — the median distance from a simulated cell to its nearest real cell over the median
+  distance between nearest real cells (``nn_distance_ratio``; ~1 = new cells, ~0 = near-copies of real cells,
+  which no two-sample test can flag), and the share of near-copies (``copy_fraction``).
 * **Energy distance** on the same PCA coordinates (Székely & Rizzo):
   ``E = 2·mean‖x−y‖ − mean‖x−x'‖ − mean‖y−y'‖`` over all pairs (V-statistic, Euclidean norm), which is 0
   for identical sets and > 0 otherwise; the scale-free ``energy_coefficient = E / (2·mean‖x−y‖)`` lies in
@@ -157,28 +162,76 @@ def joint_pca(Lr: np.ndarray, Ls: np.ndarray, n_comps: int = 50, seed: int = 0) 
 
 
 def classifier_auc(
-    Zr: np.ndarray, Zs: np.ndarray, n_folds: int = 5, seed: int = 0, n_estimators: int = 200, n_jobs: int = 1
+    Zr: np.ndarray,
+    Zs: np.ndarray,
+    n_folds: int = 5,
+    seed: int = 0,
+    n_estimators: int = 200,
+    n_jobs: int = 1,
+    groups_r: np.ndarray | None = None,
+    groups_s: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Random-forest two-sample test: stratified k-fold ROC AUC of telling the two sets apart.
 
     The larger set is subsampled to the size of the smaller (balanced classes). Returns ``auc`` (mean over
     folds), ``auc_sd`` and ``folds``.
+
+    ``groups_r`` / ``groups_s`` (one label per row) keep related cells in the same fold: a simulated cell made
+    by perturbing real cell *c* is given the group of *c*. Without this, a real cell and its simulated twin
+    fall into different folds and the forest, trained on the twin with the opposite label, misclassifies the
+    held-out cell systematically: the AUC is biased (below 0.5 for near-copies), not a fair two-sample test.
     """
     from sklearn.ensemble import RandomForestClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_score
 
     rng = np.random.default_rng(seed)
     n = min(len(Zr), len(Zs))
     if n < n_folds:
         raise InputError(f"Need at least {n_folds} cells in each set for a {n_folds}-fold classifier test.")
-    Zr = Zr[rng.choice(len(Zr), n, replace=False)]
-    Zs = Zs[rng.choice(len(Zs), n, replace=False)]
-    X = np.vstack([Zr, Zs])
+    ir = rng.choice(len(Zr), n, replace=False)
+    is_ = rng.choice(len(Zs), n, replace=False)
+    X = np.vstack([Zr[ir], Zs[is_]])
     y = np.r_[np.zeros(n), np.ones(n)]
     clf = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs)
-    cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    scores = cross_val_score(clf, X, y, cv=cv, scoring="roc_auc")
-    return {"auc": float(scores.mean()), "auc_sd": float(scores.std()), "folds": [float(s) for s in scores]}
+    groups = None
+    if groups_r is not None or groups_s is not None:
+        gr = np.asarray(groups_r if groups_r is not None else [f"r{i}" for i in range(len(Zr))], dtype=object)
+        gs = np.asarray(groups_s if groups_s is not None else [f"s{i}" for i in range(len(Zs))], dtype=object)
+        if len(gr) != len(Zr) or len(gs) != len(Zs):
+            raise ValueError("groups_r / groups_s need one label per row of Zr / Zs")
+        groups = pd.factorize(np.r_[gr[ir], gs[is_]].astype(str))[0]
+        # every fold needs both classes: with fewer distinct groups than folds in a class (e.g. all cells
+        # perturbed from a handful of real cells) grouped folds are impossible, so fall back to plain folds
+        if min(len(np.unique(groups[:n])), len(np.unique(groups[n:]))) < n_folds:
+            groups = None
+    if groups is None:
+        cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        scores = cross_val_score(clf, X, y, cv=cv, scoring="roc_auc")
+    else:
+        cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        scores = cross_val_score(clf, X, y, cv=cv, groups=groups, scoring="roc_auc")
+    return {"auc": float(scores.mean()), "auc_sd": float(scores.std()), "folds": [float(s) for s in scores],
+            "grouped": groups is not None}
+
+
+def origin_groups(real: ad.AnnData, sim: ad.AnnData) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fold groups linking simulated cells to the real cells they were made from (``sim.obs["origin"]``).
+
+    Real cell *c* gets group *c*; a simulated cell whose origin is a real cell's name gets that group; any
+    other simulated cell (prior samples, unknown origin) gets a group of its own. None when no simulated cell
+    names a real cell as its origin (then plain stratified folds are used).
+    """
+    if "origin" not in sim.obs:
+        return None
+    names = pd.Index(real.obs_names.astype(str))
+    origin = sim.obs["origin"].astype(str).to_numpy()
+    linked = names.get_indexer(origin) >= 0 if names.is_unique else np.isin(origin, names)
+    if not linked.any():
+        return None
+    gr = np.asarray(["real:" + c for c in names], dtype=object)
+    gs = np.where(linked, np.char.add("real:", origin.astype(str)),
+                  np.char.add("sim:", np.arange(len(origin)).astype(str))).astype(object)
+    return gr, gs
 
 
 def energy_distance(A: np.ndarray, B: np.ndarray, max_points: int = 2000, seed: int = 0) -> dict[str, float]:
@@ -196,6 +249,27 @@ def energy_distance(A: np.ndarray, B: np.ndarray, max_points: int = 2000, seed: 
     dab = cdist(A, B).mean()
     e = float(max(2 * dab - cdist(A, A).mean() - cdist(B, B).mean(), 0.0))
     return {"energy_distance": e, "energy_coefficient": float(e / (2 * dab)) if dab > 0 else 0.0}
+
+
+def copy_check(Zr: np.ndarray, Zs: np.ndarray) -> dict[str, float]:
+    """Are simulated cells new cells or near-copies of real ones? (a two-sample test cannot tell: copies of
+    real cells are, by construction, indistinguishable from real cells).
+
+    ``nn_distance_ratio`` = median distance from a simulated cell to its nearest real cell / median distance
+    from a real cell to its nearest *other* real cell (Euclidean, PCA coordinates). About 1 or more: simulated
+    cells are as far from the real ones as real cells are from each other; near 0: they sit on top of real
+    cells (copies, or a decoder that reproduces its input). ``copy_fraction``: share of simulated cells closer
+    to a real cell than a tenth of that real-real median.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=2).fit(Zr)
+    d_rr = nn.kneighbors(Zr, 2, return_distance=True)[0][:, 1]
+    d_sr = nn.kneighbors(Zs, 1, return_distance=True)[0][:, 0]
+    ref = float(np.median(d_rr))
+    if ref <= 0:
+        return {"nn_distance_ratio": float("nan"), "copy_fraction": float("nan")}
+    return {"nn_distance_ratio": float(np.median(d_sr) / ref), "copy_fraction": float(np.mean(d_sr < 0.1 * ref))}
 
 
 # ---- joint embedding ----------------------------------------------------------------------------
@@ -343,10 +417,15 @@ def compare(
     is_ = rng.choice(len(Ls), min(len(Ls), max_cells), replace=False)
     Zr, Zs = joint_pca(Lr[ir], Ls[is_], n_pcs, seed)
     summary["n_pcs"] = Zr.shape[1]
-    clf = classifier_auc(Zr, Zs, seed=seed, n_estimators=n_estimators)
+    groups = origin_groups(real, sim)  # perturbed cells stay in their originating cell's fold
+    clf = classifier_auc(Zr, Zs, seed=seed, n_estimators=n_estimators,
+                         groups_r=None if groups is None else groups[0][ir],
+                         groups_s=None if groups is None else groups[1][is_])
+    summary["classifier_grouped"] = clf["grouped"]
     summary["classifier_auc"] = clf["auc"]
     summary["classifier_auc_sd"] = clf["auc_sd"]
     summary.update(energy_distance(Zr, Zs, seed=seed))
+    summary.update(copy_check(Zr, Zs))
 
     cells = props = None
     if embed:

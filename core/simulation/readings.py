@@ -15,8 +15,9 @@ def read_auc(auc: float) -> str:
     pct = round(100 * auc)
     if auc < 0.4:
         verdict = (
-            "below chance, which happens when simulated cells are near-copies of real cells "
-            "(the model reproduces its training cells rather than generating new ones)"
+            "below chance, which happens when simulated cells are near-copies of real cells that the comparison "
+            "cannot link to their originating cells (no obs['origin']), so a cell and its copy land in different "
+            "cross-validation folds"
         )
     elif auc <= 0.6:
         verdict = "close to chance: the simulated cells are hard to tell from real ones"
@@ -46,6 +47,19 @@ def read_energy(coef: float) -> str:
     )
 
 
+def read_copies(ratio: float) -> str:
+    """What the nearest-neighbour distance ratio (copy check) means."""
+    if ratio < 0.3:
+        tail = ("the simulated cells are near-copies of real cells: a realistic-looking comparison then says little "
+                "about the model generating new cells")
+    elif ratio < 0.7:
+        tail = "the simulated cells stay closer to real cells than real cells are to each other"
+    else:
+        tail = "the simulated cells are new cells, not copies"
+    return (f"A simulated cell's nearest real cell is {ratio:.2f} times as far as a real cell's nearest other real cell "
+            f"(1 = as far, 0 = identical) — {tail}.")
+
+
 def read_clusters(tvd: float, n_clusters: int | None = None) -> str:
     pct = round(100 * tvd)
     what = f"{n_clusters} joint clusters" if n_clusters else "the joint clusters"
@@ -73,6 +87,8 @@ def readings(summary: dict[str, Any]) -> list[str]:
     for key, name in (("mean_corr", "means"), ("var_corr", "variances"), ("zero_frac_corr", "zero fractions")):
         if _ok(summary.get(key)):
             out.append(read_corr(name, summary[key]))
+    if _ok(summary.get("nn_distance_ratio")):
+        out.append(read_copies(summary["nn_distance_ratio"]))
     if _ok(summary.get("energy_coefficient")):
         out.append(read_energy(summary["energy_coefficient"]))
     if _ok(summary.get("cluster_tvd")):

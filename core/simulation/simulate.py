@@ -2,8 +2,10 @@
 
 * VAE / GMVAE (``core.models.vae``): ``mode="prior"`` draws z from the prior (one GMVAE component with
   ``component=k``, else the mixture), ``mode="perturb"`` encodes real cells and moves their latent by
-  ``noise`` posterior standard deviations; x is then *sampled* from the likelihood (count likelihoods give
-  integer counts).
+  ``noise`` posterior standard deviations (default 1: z is a draw from the posterior q(z|x), so the cells are
+  posterior-predictive replicates; < 1 stays closer to the originating cell, > 1 moves further); x is then
+  *sampled* from the likelihood (count likelihoods give integer counts, with the originating cell's observed
+  library size).
 * DeepSEM (``core.models.deepsem``): always perturbs real cells, ``z = mu + noise * sigma * n`` with
   ``n ~ N(0, I)``, decodes, undoes the input standardisation/log, and optionally keeps each simulated
   cell's zero pattern from its originating cell (``keep_zeros``).
@@ -69,7 +71,7 @@ def simulate_vae(
     n_cells: int,
     *,
     mode: str = "auto",
-    noise: float = 0.5,
+    noise: float = 1.0,
     component: int | None = None,
     adata: ad.AnnData | None = None,
     seed: int = 0,
@@ -155,7 +157,7 @@ def simulate(
     from ..models.vae.model import VAEModel  # light import: no training code runs
 
     if isinstance(model, VAEModel):
-        return simulate_vae(model, n_cells, mode=mode, noise=0.5 if noise is None else noise, component=component,
+        return simulate_vae(model, n_cells, mode=mode, noise=1.0 if noise is None else noise, component=component,
                             adata=adata, seed=seed, run_id=run_id)
     if component is not None:
         raise InputError("component= applies to GMVAE models only.")

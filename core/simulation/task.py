@@ -21,7 +21,7 @@ from .compare import Comparison, compare
 from .readings import readings
 
 SCALAR_KEYS = ("classifier_auc", "mean_corr", "var_corr", "zero_frac_corr", "energy_distance", "energy_coefficient",
-               "cluster_tvd", "grn_overlap_10")
+               "nn_distance_ratio", "copy_fraction", "cluster_tvd", "grn_overlap_10")
 
 
 def compare_simulated(real: ad.AnnData, sim: ad.AnnData, **kwargs) -> Comparison:
