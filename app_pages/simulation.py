@@ -1,6 +1,8 @@
 """Simulation page: simulate cells from a finished DeepSEM / VAE / GMVAE run (in the background) and compare
 them with the real cells. Layout only: everything is computed by core.simulation."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import plotly.express as px
@@ -108,7 +110,9 @@ if "nn_distance_ratio" in s:
 for line in readings:
     st.markdown(f"- {line}")
 st.caption(f"{s['n_sim']} simulated vs {s['n_real']} real cells, {s['n_genes']} genes; values {s.get('transform')} "
-           f"before PCA ({s.get('n_pcs')} components). Settings: {sp}")
+           f"before PCA ({s.get('n_pcs')} components). Simulated from run "
+           f"{Path(str(sp.get('source_run', ''))).name or '?'}: "
+           + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sp.items() if k != "source_run" and v not in (None, "")))
 sim_file = sim_run.artifact("simulated.h5ad")
 if sim_file.exists():
     st.download_button("Download simulated cells (.h5ad)", sim_file.read_bytes(), file_name=f"simulated_{sim_run.id}.h5ad",
