@@ -16,13 +16,16 @@ Objective per mini-batch (up to ``batch_cells`` cells x ``max_genes`` randomly c
   when not significant after Bonferroni over the genes, else ``|t| / median(|t| of significant responses)``
   capped at 1; the target is that effect times the row's largest attention weight (detached), so it lives on
   the softmax's own scale (rows sum to 1): a clear responder is pulled up to the weight of its row's strongest
-  source, a gene that does not move when ``g`` is perturbed is pulled to 0. Because the effects are
+  source, a gene that does not move when ``g`` is perturbed is pulled to 0; responders and non-responders
+  weigh the same in the loss (:func:`effect_loss`). Because the effects are
   precomputed, every batch constrains every perturbed gene of its gene subset and batches are the plain
   (observational) ones: no class-balanced sampling is needed. Why: the error-ratio importance below is
   computed from the model's own errors on ~25 cells per class and barely correlates with the real effects;
   the scale-free t statistic makes effects of different perturbed genes comparable, so edges out of
-  perturbed and unperturbed genes rank together sensibly at export (a per-gene normalisation by the
-  strongest response, or a binary significant/not target, were measured worse; a weight of 100 worse than 10).
+  perturbed and unperturbed genes rank together sensibly at export. Measured alternatives (3 seeds, EPR):
+  per-gene normalisation by the strongest response (instead of t / median) 2.43 on 2 seeds, binary
+  significant/not target 2.70 on 2 seeds, no cap at 1 2.17, unbalanced Huber over all targets 2.95, weight
+  100 instead of 10 2.68 (unbalanced), ``mask_intervened`` off 2.93 vs on 2.95 (neutral here).
 
   ``"paper"`` (the authors' code): for each perturbed gene ``g`` of the batch, ``importance[l] =
   sigmoid(err_not_perturbed[l] / err_perturbed[l] - 1)`` (per-gene Huber errors of the model on cells where
@@ -138,8 +141,10 @@ def effect_loss(attn: torch.Tensor, effects: torch.Tensor) -> torch.Tensor | Non
 
     ``effects[g, l]`` in [0, 1] (batch-local, NaN rows = gene not perturbed, see :func:`measured_effects`). For
     a perturbed source ``g`` the target of ``A[l, g]`` is ``effects[g, l] * max_j A[l, j]`` (detached): a full
-    responder is pulled up to the weight of its row's strongest source, non-responders down to 0. Huber per
-    source, averaged over the perturbed sources; None when the batch holds none.
+    responder is pulled up to the weight of its row's strongest source, non-responders down to 0. Per source:
+    the mean of the Huber loss over its responders and the one over its non-responders (balanced: responders are
+    usually a small minority and would otherwise be drowned); averaged over the perturbed sources; None when
+    the batch holds none.
     """
     rows = torch.nonzero(~torch.isnan(effects[:, 0])).flatten()
     if len(rows) == 0:
@@ -150,7 +155,10 @@ def effect_loss(attn: torch.Tensor, effects: torch.Tensor) -> torch.Tensor | Non
         others = torch.ones(attn.shape[0], dtype=torch.bool, device=attn.device)
         others[g] = False
         target = effects[g, others] * scale[others]
-        terms.append(F.huber_loss(attn[others, g], target))
+        a = attn[others, g]
+        responds = effects[g, others] > 0  # responders and non-responders weigh the same, however many respond
+        parts = [F.huber_loss(a[m], target[m]) for m in (responds, ~responds) if m.any()]
+        terms.append(torch.stack(parts).mean())
     return torch.stack(terms).mean()
 
 
