@@ -1,29 +1,57 @@
 """CaTran on simulated perturbation data: with vs without the interventional loss, next to peers.
 
-    PYTHONPATH=. python bench/grn_interventional.py [--seeds 0 1 2] [--lr 1e-3] [--epochs 25]
+    PYTHONPATH=. python bench/grn_interventional.py [--seeds 0 1 2] [--lr 1e-3] [--epochs 25] [--threads 1]
+        [--genes 60 --tfs 12 --perturbed 6] [--knockdown 0.0] [--no-deepsem] [--only-peers]
 
 Data: core.data.perturbation.perturbation_dataset (random GRN, the TFs with most targets knocked out,
-``obs["perturbation"]``). Methods: CaTran observational (labels ignored), CaTran interventional, DeepSEM
-(when registered), Pearson |r|, and the mean-difference peer |mean(perturbed) - mean(control)| (perturbed
-sources only, log1p-normalised data). Columns: EPR and AUPRC ratio (core.grn.scoring, BEELINE convention),
+``obs["perturbation"]``). Methods: CaTran observational (labels ignored), CaTran interventional (default
+"effect" target) and with the authors' "paper" target, DeepSEM (when registered), Pearson |r|, the
+mean-difference peer |mean(perturbed) - mean(control)| (perturbed sources only, log1p-normalised data) and
+the |Welch t| statistic behind CaTran's "effect" target (perturbed sources only). Columns: EPR and AUPRC ratio (core.grn.scoring, BEELINE convention),
 CausalBench statistical score on the top-k edges (k = number of true edges): precision and mean
 Wasserstein (log1p-normalised values), seconds, parameter count; load average printed beside timings.
 
-Measured 2026-11-21 (seeds 0-2, 60 genes / 12 TFs / 6 knocked-out TFs, 600 control + 6 x 100 perturbed cells,
-CPU under load ~20 on 2 cores, so seconds are inflated):
+Measured 2026-11-30 (seeds 0-2, 60 genes / 12 TFs / 6 knocked-out TFs, 600 control + 6 x 100 perturbed cells,
+1 torch thread, CPU shared with other work: load ~3 on 2 cores, so seconds are inflated):
 
 | method                             | EPR  | AUPRC ratio | interv. precision | mean Wasserstein | s   | params |
 |------------------------------------|------|-------------|-------------------|------------------|-----|--------|
-| catran (observational)             | 2.60 | 2.28        | 0.92              | 1.46             | 255 | 11134  |
-| catran (interventional, scaled)    | 2.28 | 2.01        | 0.87              | 1.38             | 30  | 11134  |
-| catran (interv., paper target x10) | 1.88 | 1.63        | 0.73              | 1.09             | 34  | 11134  |
-| deepsem (1 seed)                   | 0.98 | 1.16        | 0.68              | 0.87             | 137 | 37523  |
+| catran (observational)             | 2.58 | 2.28        | 0.91              | 1.46             | 45  | 11134  |
+| catran (interventional, effect)    | 3.07 | 2.72        | 0.99              | 1.64             | 42  | 11134  |
+| catran (interv., paper target x10) | 1.86 | 1.58        | 0.76              | 1.13             | 8   | 11134  |
+| deepsem (1 seed)                   | 0.98 | 1.16        | 0.69              | 0.89             | 22  | 37523  |
 | pearson                            | 3.34 | 3.43        | 1.00              | 1.90             | 0   | -      |
 | mean-difference                    | 3.09 | 2.65        | 1.00              | 1.69             | 0   | -      |
+| welch-t effect (CaTran's target)   | 3.00 | 2.75        | 0.98              | 1.56             | 0   | -      |
 
+(per seed, EPR interventional vs mean-difference: 3.00 / 3.18, 3.22 / 3.33, 3.00 / 2.75.)
+
+Robustness, same day and load, --no-deepsem (EPR / AUPRC ratio / interv. precision, mean of seeds 0-2):
+
+| method                             | 100 genes / 20 TFs / 10 KO | 60 / 12 / 6, knock-down to 30% |
+|------------------------------------|----------------------------|--------------------------------|
+| catran (observational)             | 3.95 / 3.64 / 0.75         | 2.46 / 2.15 / 0.71             |
+| catran (interventional, effect)    | 4.81 / 4.11 / 0.95         | 2.76 / 2.39 / 0.88             |
+| catran (interv., paper target x10) | 1.99 / 1.61 / 0.56         | 1.71 / 1.67 / 0.50             |
+| pearson                            | 6.59 / 6.97 / 0.88         | 3.29 / 3.33 / 0.79             |
+| mean-difference                    | 5.56 / 4.83 / 1.00         | 2.78 / 2.39 / 0.94             |
+| welch-t effect (CaTran's target)   | 5.40 / 4.85 / 0.99         | 2.71 / 2.55 / 0.78             |
+
+(100-gene setting: ~95 s per CaTran run; interventional beats observational on every seed, knock-down: on 2
+of 3 seeds, tied on the third.)
+
+The default interventional target ("effect", see core/models/catran/train.py) pulls the attention out of each
+perturbed gene towards its measured effect (Bonferroni-gated Welch t vs control cells, on the softmax's
+scale); it beats observational CaTran in all three settings (+0.49, +0.87, +0.29 EPR) while the authors'
+error-ratio target ("paper") and the earlier "scaled" variant (2.28) hurt. Against the mean-difference peer
+it is only a tie in the default and knock-down settings (EPR 3.07 vs 3.09 and 2.76 vs 2.78, within seed
+noise; AUPRC ratio 2.72 vs 2.65 and 2.39 vs 2.39) and clearly BELOW it with 100 genes / 10 knock-outs
+(4.81 vs 5.56): that target is NOT met. The model adds little over its own target statistic (welch-t row). Pearson remains best on this
+simulator (its effects run along true edges, and it uses every cell). The mean-difference peer is scored like
+every method: same TF candidate sources, same score_grn / interventional_score; it can only score perturbed
+sources (others are unpredicted pairs), which is inherent to the method.
 Learning rate (seed 0, observational, 25 epochs x 10 steps): EPR 2.76 at lr 1e-3 vs 1.69 at lr 1e-4:
-1e-3 is the default. Targets NOT met here: the interventional loss does not beat observational CaTran,
-nor the mean-difference peer; Pearson is best on this simulator.
+1e-3 is the default.
 """
 
 from __future__ import annotations
@@ -63,10 +91,26 @@ def mean_difference_grn(adata, key: str = "perturbation", tfs=None) -> pd.DataFr
     return adjacency_to_edges(S, genes, tfs=tfs)
 
 
+def t_effect_grn(adata, key: str = "perturbation", tfs=None) -> pd.DataFrame:
+    """|Welch t| of B between A-perturbed and control cells on CaTran's training scale (per-gene z-scored
+    counts), perturbed sources only: the un-gated, un-capped statistic behind CaTran's default "effect" target,
+    to show what the model adds on top of its own target."""
+    from core.models.catran.model import CaTran
+
+    m = CaTran(adata, perturbation_key=key)
+    X, P = m.X.astype(np.float64), m.perturbed
+    S = np.zeros((len(m.genes), len(m.genes)))
+    for g in np.unique(P[P >= 0]):
+        a, b = X[P == g], X[P < 0]
+        se = np.sqrt(a.var(0, ddof=1) / len(a) + b.var(0, ddof=1) / len(b))
+        S[g] = np.abs(a.mean(0) - b.mean(0)) / np.where(se > 0, se, np.inf)
+    return adjacency_to_edges(S, m.genes, tfs=tfs)
+
+
 def run(seed: int, args) -> list[dict]:
     adata, truth, tfs, perturbed = perturbation_dataset(
         n_genes=args.genes, n_tfs=args.tfs, n_perturbed=args.perturbed, n_control=args.control,
-        cells_per_perturbation=args.cells_per_perturbation, seed=seed,
+        cells_per_perturbation=args.cells_per_perturbation, knockdown=args.knockdown, seed=seed,
     )
     logn = adata.copy()
     sc.pp.normalize_total(logn, target_sum=1e4)
@@ -76,13 +120,17 @@ def run(seed: int, args) -> list[dict]:
     cat = dict(lr=args.lr, epochs=args.epochs)
     jobs = [
         ("catran (observational)", lambda: methods()["catran"].load_runner()(adata, ctx(), **cat)),
-        ("catran (interventional)", lambda: methods()["catran"].load_runner()(adata, ctx(), perturbation_key="perturbation", **cat)),
+        ("catran (interventional, effect)", lambda: methods()["catran"].load_runner()(adata, ctx(), perturbation_key="perturbation", **cat)),
         ("catran (interv., paper target x10)", lambda: methods()["catran"].load_runner()(
-            adata, ctx(), perturbation_key="perturbation", intervention_target="paper", intervention_weight=10.0, **cat)),
+            adata, ctx(), perturbation_key="perturbation", intervention_target="paper", intervention_weight=10.0,
+            mask_intervened=False, **cat)),
         ("pearson", lambda: pearson_grn(logn, ctx())),
         ("mean-difference", lambda: mean_difference_grn(logn, tfs=tfs)),
+        ("welch-t effect (CaTran's target)", lambda: t_effect_grn(adata, tfs=tfs)),
     ]
-    if "deepsem" in methods() and not args.no_deepsem:
+    if args.only_peers:
+        jobs = jobs[3:]
+    if "deepsem" in methods() and not args.no_deepsem and not args.only_peers:
         jobs.insert(3, ("deepsem (1 seed)", lambda: methods()["deepsem"].load_runner()(logn, ctx(), **methods()["deepsem"].resolve_params({"ensemble": 1}))))
     rows = []
     for name, fn in jobs:
@@ -109,9 +157,11 @@ def main() -> None:
     p.add_argument("--perturbed", type=int, default=6)
     p.add_argument("--control", type=int, default=600)
     p.add_argument("--cells-per-perturbation", type=int, default=100)
+    p.add_argument("--knockdown", type=float, default=0.0, help="remaining fraction of a perturbed gene (0 = knock-out)")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--epochs", type=int, default=25)
     p.add_argument("--no-deepsem", action="store_true")
+    p.add_argument("--only-peers", action="store_true", help="skip the CaTran rows")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -120,7 +170,8 @@ def main() -> None:
     rows = [r for s in args.seeds for r in run(s, args)]
     df = pd.DataFrame(rows)
     summary = df.groupby("method", sort=False)[["EPR", "AUPRC ratio", "interv. precision", "mean Wasserstein", "seconds", "parameters"]].mean()
-    print(f"\nmean over seeds {args.seeds} (lr {args.lr}, {args.epochs} epochs; load avg {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(f"\nmean over seeds {args.seeds} ({args.genes} genes / {args.tfs} TFs / {args.perturbed} perturbed, knockdown "
+          f"{args.knockdown}; lr {args.lr}, {args.epochs} epochs; load avg {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print(summary.round(3).to_string())
 
 

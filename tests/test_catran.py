@@ -11,7 +11,13 @@ from core.errors import InputError
 from core.jobs.context import RunContext
 from core.models.catran.model import CaTran, catran_grn, perturbation_indices
 from core.models.catran.module import CaTranModule, n_parameters
-from core.models.catran.train import hide_by_shuffling, interventional_loss
+from core.models.catran.train import (
+    effect_loss,
+    hide_by_shuffling,
+    interventional_loss,
+    measured_effects,
+    reconstruction_loss,
+)
 from core.registry import get_method
 
 FAST = dict(epochs=2, min_steps_per_epoch=2, batch_cells=128)
@@ -179,3 +185,73 @@ def test_cli_grn_with_perturbation_key(tmp_path, pert_data, capsys):
     assert result["n_parameters"] == 8734 + 40 * adata.n_vars
     assert main(["grn", str(path), "--model", "catran", "--perturbation-key", "guide", "--epochs", "1",
                  "--out", str(out)]) == 2
+
+
+def test_measured_effects_gate_scale_and_missing_rows():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 5))
+    pert = np.full(400, -1)
+    pert[:100] = 0  # gene 0 perturbed: gene 1 shifts strongly, gene 2 weakly, genes 3-4 not at all
+    X[:100, 1] += 3.0
+    X[:100, 2] += 0.5
+    E = measured_effects(X, pert)
+    assert np.isnan(E[1:]).all()  # never perturbed
+    assert E[0, 0] == 0.0 and E[0, 1] == pytest.approx(1.0)
+    assert 0.0 < E[0, 2] < 1.0 and E[0, 3] == 0.0 and E[0, 4] == 0.0
+    # scale-free: multiplying a gene's values changes nothing
+    X2 = X.copy()
+    X2[:, 2] *= 100.0
+    np.testing.assert_allclose(measured_effects(X2, pert), E)
+
+
+def test_effect_loss_targets_live_on_the_rows_scale():
+    attn = torch.tensor([[0.0, 0.3, 0.7], [0.6, 0.0, 0.4], [0.2, 0.8, 0.0]], requires_grad=True)
+    effects = torch.tensor([[0.0, 1.0, 0.0], [float("nan")] * 3, [float("nan")] * 3])
+    loss = effect_loss(attn, effects)
+    # A[1, 0] = 0.6 -> 1 * max(row 1) = 0.6 (no loss); A[2, 0] = 0.2 -> 0 (non-responder)
+    assert loss.item() == pytest.approx(0.5 * 0.2**2 / 2, rel=1e-4)
+    loss.backward()
+    assert attn.grad[2, 0] > 0 and attn.grad[1, 0] == 0
+    assert effect_loss(attn, torch.full((3, 3), float("nan"))) is None
+
+
+def test_reconstruction_loss_skips_masked_positions():
+    x, pred = torch.zeros(4, 3), torch.zeros(4, 3)
+    pred[0, 1] = 5.0  # the only error, at a position masked out
+    hidden = torch.ones(4, 3, dtype=torch.bool)
+    keep = torch.ones(4, 3, dtype=torch.bool)
+    keep[0, 1] = False
+    assert reconstruction_loss(pred, x, hidden).item() > 0
+    assert reconstruction_loss(pred, x, hidden, keep).item() == 0.0
+
+
+def test_interventional_loss_raises_attention_on_true_targets(pert_data):
+    # a knock-out moves its targets strongly: with the (default, measured-effect) interventional loss the
+    # perturbed genes put more attention on their true targets, and less on the genes that do not respond
+    adata, truth, _, perturbed = pert_data
+    kw = dict(epochs=20, min_steps_per_epoch=5, batch_cells=256)  # 100 Lion steps: attention leaves uniform
+    obs = CaTran(adata).train(RunContext(seed=0), **kw).get_adjacency()
+    itv = CaTran(adata, perturbation_key="perturbation").train(RunContext(seed=0), **kw).get_adjacency()
+    genes = list(adata.var_names)
+    true_w = {"obs": [], "itv": []}
+    other_w = {"obs": [], "itv": []}
+    for g in perturbed:
+        i = genes.index(g)
+        targets = set(truth.Gene2[truth.Gene1 == g])
+        for j, t in enumerate(genes):
+            if j == i:
+                continue
+            bucket = true_w if t in targets else other_w
+            bucket["obs"].append(obs[i, j])
+            bucket["itv"].append(itv[i, j])
+    t_obs, t_itv = np.mean(true_w["obs"]), np.mean(true_w["itv"])
+    o_obs, o_itv = np.mean(other_w["obs"]), np.mean(other_w["itv"])
+    assert t_itv > 1.3 * t_obs and o_itv < o_obs
+    # and the true targets now stand out from the non-targets of the perturbed genes (measured ~2.6 vs ~1.1)
+    assert t_itv / o_itv > 2.0 and t_itv / o_itv > 1.5 * t_obs / o_obs
+
+
+def test_unknown_intervention_target_is_rejected(pert_data):
+    adata = pert_data[0]
+    with pytest.raises(ValueError, match="intervention_target"):
+        CaTran(adata, perturbation_key="perturbation").train(RunContext(seed=0), intervention_target="nope", **FAST)

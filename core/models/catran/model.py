@@ -182,7 +182,8 @@ def catran_grn(
     perturbation_key: str = "",
     intervention_weight: float = 10.0,
     cells_per_class: int = 25,
-    intervention_target: str = "scaled",
+    intervention_target: str = "effect",
+    mask_intervened: bool = True,
     top_k: int = 0,
     symmetrise: bool = False,
     use_counts: bool = True,
@@ -199,7 +200,7 @@ def catran_grn(
     model.train(ctx, epochs=epochs, lr=lr, batch_cells=batch_cells, max_genes=max_genes,
                 hide_fraction=hide_fraction, weight_decay=weight_decay, min_steps_per_epoch=min_steps_per_epoch,
                 intervention_weight=intervention_weight, cells_per_class=cells_per_class,
-                intervention_target=intervention_target)
+                intervention_target=intervention_target, mask_intervened=mask_intervened)
     if ctx.run_dir is not None:
         model.save(ctx.checkpoint_dir / "catran.pt")
     return model.get_grn(top_k=top_k or None, symmetrise=symmetrise, tfs=ctx.tfs)
