@@ -107,6 +107,19 @@ class _TokenMLPFn(torch.autograd.Function):
         return du, dw1, db1, dw2, db2, dw3, db3, None, None, None
 
 
+def per_member_linalg(fn, a: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+    """``fn(a, *args)`` over the leading member dimension; on the CPU one member at a time.
+
+    torch runs a batched LAPACK call on the CPU as a parallel loop of MKL calls that are themselves threaded;
+    after ``torch.set_num_threads`` that nesting made MKL fail ("Parameter 6 was incorrect on entry to SLASWP")
+    and crawl (10 members on mDC). A Python loop keeps each LU on MKL's own threads and costs nothing measurable.
+    """
+    if a.device.type != "cpu" or a.shape[0] == 1:
+        return fn(a, *args, **kwargs)
+    return torch.stack([fn(a[s], *(t[s] if t.shape[0] == a.shape[0] else t[0] for t in args), **kwargs)
+                        for s in range(a.shape[0])])
+
+
 class _Buffers:
     """Reusable activation buffers (big allocations are slow on CPU: fresh pages for every batch)."""
 
@@ -220,7 +233,7 @@ class DeepSEMModule(nn.Module):
         if a_inv is not None:
             zi = torch.bmm(z, a_inv)
         else:
-            zi = torch.linalg.solve(a, z, left=False)  # z @ A^-1, one LU per member
+            zi = per_member_linalg(torch.linalg.solve, a, z, left=False)  # z @ A^-1, one LU per member
         S, B, G = zi.shape
         return self.decoder(zi.reshape(S, B * G), member).view(S, B, G)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from ...jobs.context import RunContext
-from .module import DeepSEMModule
+from .module import DeepSEMModule, per_member_linalg
 
 
 def _set_trainable(params, flag: bool) -> None:
@@ -74,7 +74,7 @@ def train_deepsem(
             _set_trainable(nets, True)
             module.W.requires_grad_(False)
             with torch.no_grad():
-                a_inv = torch.linalg.inv(module.grn_matrix())
+                a_inv = per_member_linalg(torch.linalg.inv, module.grn_matrix())
             opt = opt_nets
         else:
             _set_trainable(nets, False)
