@@ -204,12 +204,8 @@ def classifier_auc(
         # perturbed from a handful of real cells) grouped folds are impossible, so fall back to plain folds
         if min(len(np.unique(groups[:n])), len(np.unique(groups[n:]))) < n_folds:
             groups = None
-    if groups is None:
-        cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        scores = cross_val_score(clf, X, y, cv=cv, scoring="roc_auc")
-    else:
-        cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        scores = cross_val_score(clf, X, y, cv=cv, groups=groups, scoring="roc_auc")
+    cv = (StratifiedKFold if groups is None else StratifiedGroupKFold)(n_splits=n_folds, shuffle=True, random_state=seed)
+    scores = cross_val_score(clf, X, y, cv=cv, groups=groups, scoring="roc_auc")
     return {"auc": float(scores.mean()), "auc_sd": float(scores.std()), "folds": [float(s) for s in scores],
             "grouped": groups is not None}
 
