@@ -42,6 +42,18 @@ def test_token_mlp_matches_autograd(shared_input):
         assert torch.allclose(a, b, atol=1e-10)
 
 
+def test_token_mlp_input_gradient_with_frozen_weights():
+    """The W-only epochs: decoder weights frozen, only the gradient w.r.t. the tokens is propagated."""
+    torch.manual_seed(1)
+    m = TokenMLP(2, 8, 1, [0, 1]).double().requires_grad_(False)
+    m.chunk_bytes = 1
+    u = torch.randn(2, 600, dtype=torch.double, requires_grad=True)
+    g = torch.randn(2, 600, 1, dtype=torch.double)
+    (du,) = torch.autograd.grad(m(u), [u], g)
+    (du_ref,) = torch.autograd.grad(_reference_mlp(m, u), [u], g)
+    assert torch.allclose(du, du_ref, atol=1e-10)
+
+
 def test_ensemble_members_are_independent_models():
     ens = DeepSEMModule(12, n_members=3, hidden=8, seed=5)
     single = DeepSEMModule(12, n_members=1, hidden=8, seed=6)  # = member 1 of the ensemble

@@ -81,13 +81,13 @@ def hide_by_shuffling(x: torch.Tensor, hide_fraction: float, generator: torch.Ge
     n_cells, n_genes = x.shape
     n_hide = int(round(n_genes * hide_fraction))
     n_hide = min(max(n_hide, 1), n_genes)
-    scores = torch.rand(n_cells, n_genes, generator=generator, device=x.device)
+    scores = torch.rand(n_cells, n_genes, generator=generator).to(x.device)  # CPU stream: same masks on any device
     cols = scores.argsort(dim=1)[:, :n_hide]
     mask = torch.zeros(n_cells, n_genes, dtype=torch.bool, device=x.device)
     mask.scatter_(1, cols, True)
     corrupted = x.clone()
     values = x[mask]
-    perm = torch.randperm(values.numel(), generator=generator, device=x.device)
+    perm = torch.randperm(values.numel(), generator=generator).to(x.device)
     corrupted[mask] = values[perm]
     return corrupted, mask
 

@@ -139,7 +139,10 @@ class DeepSEM:
     def adjacency(self) -> np.ndarray:
         """W of every member, (members, target, source), diagonal 0."""
         with torch.no_grad():
-            return (self.module.W * self.module.offdiag).detach().cpu().double().numpy()
+            W = self.module.W.detach().cpu().double().numpy().copy()
+        for w in W:
+            np.fill_diagonal(w, 0.0)  # 0 by construction; a checkpoint edited by hand cannot add self-loops
+        return W
 
     def get_grn(self, tfs: Sequence[str] | None = None, top_k: int | None = None) -> pd.DataFrame:
         """Edge table: weight = |W| averaged over members, signed_weight = mean W; sources limited to ``tfs``."""

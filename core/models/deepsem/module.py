@@ -20,16 +20,17 @@ import torch
 from torch import nn
 
 
-def _tanh_from_double(t: torch.Tensor) -> torch.Tensor:
-    """In place: t holds 2p; returns tanh(p) = 2*sigmoid(2p) - 1."""
-    t.sigmoid_()
-    return torch.add(t.new_full((), -1.0), t, alpha=2.0, out=t)  # one pass instead of mul_ + sub_
-
-
 class _TokenMLPFn(torch.autograd.Function):
     """out = tanh(tanh(u*w1 + b1) @ w2 + b2) @ w3 + b3 over tokens, batched over members.
 
     u: (S or 1, N); w1, b1: (S, h); w2: (S, h, h); b2: (S, h); w3: (S, h, k); b3: (S, k). Returns (S, N, k).
+
+    tanh(p) = 2*sigmoid(2p) - 1, and torch's CPU sigmoid is several times faster than its tanh. Only s =
+    sigmoid(2p) is ever materialised: the affine map 2s - 1 is folded into the next layer's weights
+    (a @ w + b = s @ 2w + (b - colsum(w))), and in the backward pass d tanh/dp = 4 s (1 - s), the 4 folded
+    into the propagated weights and the -1 into the bias gradient. Per layer and chunk that is one matmul
+    (or rank-1 update) with bias and one in-place sigmoid forward; one matmul, one in-place s(1-s) and one
+    in-place product backward, with no temporaries.
     """
 
     @staticmethod
@@ -40,71 +41,76 @@ class _TokenMLPFn(torch.autograd.Function):
         n_chunks = max(1, math.ceil(n / chunk))
         out = u.new_empty(S, n, k)
         if save:
-            a1_all = buffers.get("a1", (n_chunks, S, chunk, h), u)
-            a2_all = buffers.get("a2", (n_chunks, S, chunk, h), u)
-        # tanh(p) = 2*sigmoid(2p) - 1: torch's CPU sigmoid is several times faster than its tanh, and the
-        # factor 2 is folded into the (tiny) first-layer parameters and into baddbmm's alpha/beta.
-        b1e, w1e, b2e, b3e = 2.0 * b1[:, None, :], 2.0 * w1[:, None, :], b2[:, None, :], b3[:, None, :]
+            s1_all = buffers.get("s1", (n_chunks, S, chunk, h), u)
+            s2_all = buffers.get("s2", (n_chunks, S, chunk, h), u)
+        else:
+            t1 = buffers.get("t1", (S, chunk, h), u)
+            t2 = buffers.get("t2", (S, chunk, h), u)
+        b1e, w1e = 2.0 * b1[:, None, :], 2.0 * w1[:, None, :]
+        w2e, b2e = 4.0 * w2, (2.0 * (b2 - w2.sum(1)))[:, None, :]
+        w3e, b3e = 2.0 * w3, (b3 - w3.sum(1))[:, None, :]
         for c in range(n_chunks):
             lo, hi = c * chunk, min(n, (c + 1) * chunk)
-            uc = u[:, lo:hi, None]
-            if save:
-                a1 = a1_all[c, :, : hi - lo]
-                a2 = a2_all[c, :, : hi - lo]
-                torch.addcmul(b1e, uc, w1e, out=a1)
-            else:
-                a1 = torch.addcmul(b1e, uc, w1e)
-                a2 = a1.new_empty(a1.shape)
-            _tanh_from_double(a1)
-            torch.baddbmm(b2e, a1, w2, beta=2.0, alpha=2.0, out=a2)
-            _tanh_from_double(a2)
-            out[:, lo:hi] = torch.baddbmm(b3e, a2, w3)
+            s1 = (s1_all[c] if save else t1)[:, : hi - lo]
+            s2 = (s2_all[c] if save else t2)[:, : hi - lo]
+            torch.addcmul(b1e, u[:, lo:hi, None], w1e, out=s1).sigmoid_()
+            torch.baddbmm(b2e, s1, w2e, out=s2).sigmoid_()
+            out[:, lo:hi] = torch.baddbmm(b3e, s2, w3e)
         ctx.chunk, ctx.n_chunks, ctx.n = chunk, n_chunks, n
         if save:
             ctx.save_for_backward(u, w1, w2, w3)
-            ctx.acts = (a1_all, a2_all)
+            ctx.acts = (s1_all, s2_all)
+            ctx.buffers = buffers
         return out
 
     @staticmethod
     def backward(ctx, g_out):
         u, w1, w2, w3 = ctx.saved_tensors
-        a1_all, a2_all = ctx.acts
+        s1_all, s2_all = ctx.acts
         need = ctx.needs_input_grad
         chunk, n = ctx.chunk, ctx.n
         S, h = w1.shape
+        k = w3.shape[2]
         du = torch.empty(S, n, device=u.device, dtype=u.dtype) if need[0] else None
         dw1 = torch.zeros_like(w1) if need[1] else None
-        db1 = torch.zeros_like(w1) if need[2] else None
+        db1 = torch.zeros_like(w1) if need[1] or need[2] else None
         dw2 = torch.zeros_like(w2) if need[3] else None
-        db2 = torch.zeros_like(w1) if need[4] else None
+        db2 = torch.zeros_like(w1) if need[3] or need[4] else None
         dw3 = torch.zeros_like(w3) if need[5] else None
-        db3 = torch.zeros(S, w3.shape[2], device=u.device, dtype=u.dtype) if need[6] else None
-        w2t, w3t, w1c = w2.mT.contiguous(), w3.mT.contiguous(), w1[:, :, None]
+        db3 = torch.zeros(S, k, device=u.device, dtype=u.dtype) if need[5] or need[6] else None
+        w3t4, w2t4, w1c = 4.0 * w3.mT, 4.0 * w2.mT, w1[:, :, None]
         g_out = g_out.contiguous()
+        gp2_buf = ctx.buffers.get("gp2", (S, chunk, h), u)
+        gp1_buf = ctx.buffers.get("gp1", (S, chunk, h), u)
         for c in range(ctx.n_chunks):
             lo, hi = c * chunk, min(n, (c + 1) * chunk)
-            a1, a2 = a1_all[c, :, : hi - lo], a2_all[c, :, : hi - lo]
+            s1, s2 = s1_all[c, :, : hi - lo], s2_all[c, :, : hi - lo]
             g = g_out[:, lo:hi]
             if dw3 is not None:
-                dw3.baddbmm_(a2.mT, g)
+                dw3.baddbmm_(s2.mT, g)  # sum s2^T g; corrected to a2^T g = 2 s2^T g - colsum(g) below
             if db3 is not None:
                 db3 += g.sum(1)
-            gp2 = torch.bmm(g, w3t)
-            gp2.addcmul_(gp2 * a2, a2, value=-1.0)  # * (1 - a2^2)
+            gp2 = torch.bmm(g, w3t4, out=gp2_buf[:, : hi - lo])
+            gp2.mul_(s2.addcmul_(s2, s2, value=-1.0))  # * 4 s2 (1 - s2), the 4 in w3t4
             if dw2 is not None:
-                dw2.baddbmm_(a1.mT, gp2)
+                dw2.baddbmm_(s1.mT, gp2)
             if db2 is not None:
                 db2 += gp2.sum(1)
-            gp1 = torch.bmm(gp2, w2t)
-            gp1.addcmul_(gp1 * a1, a1, value=-1.0)
+            gp1 = torch.bmm(gp2, w2t4, out=gp1_buf[:, : hi - lo])
+            gp1.mul_(s1.addcmul_(s1, s1, value=-1.0))
             if dw1 is not None:
                 dw1 += torch.matmul(u[:, None, lo:hi], gp1).squeeze(1)
             if db1 is not None:
                 db1 += gp1.sum(1)
             if du is not None:
                 du[:, lo:hi] = torch.bmm(gp1, w1c).squeeze(2)
-        ctx.acts = None
-        return du, dw1, db1, dw2, db2, dw3, db3, None, None, None
+        if dw3 is not None:
+            dw3.mul_(2.0).sub_(db3[:, None, :])
+        if dw2 is not None:
+            dw2.mul_(2.0).sub_(db2[:, None, :])
+        ctx.acts = ctx.buffers = None
+        return du, dw1, db1 if need[2] else None, dw2, db2 if need[4] else None, dw3, db3 if need[6] else None, \
+            None, None, None
 
 
 def per_member_linalg(fn, a: torch.Tensor, *args, **kwargs) -> torch.Tensor:
@@ -116,8 +122,9 @@ def per_member_linalg(fn, a: torch.Tensor, *args, **kwargs) -> torch.Tensor:
     """
     if a.device.type != "cpu" or a.shape[0] == 1:
         return fn(a, *args, **kwargs)
-    return torch.stack([fn(a[s], *(t[s] if t.shape[0] == a.shape[0] else t[0] for t in args), **kwargs)
-                        for s in range(a.shape[0])])
+    # unbind, not a[s]: the backward of S selects would zero-fill S full (S, G, G) gradients
+    per_arg = [t.unbind(0) if t.shape[0] == a.shape[0] else [t[0]] * a.shape[0] for t in args]
+    return torch.stack([fn(a_s, *(p[s] for p in per_arg), **kwargs) for s, a_s in enumerate(a.unbind(0))])
 
 
 class _Buffers:
@@ -143,7 +150,7 @@ def _xavier(gen: torch.Generator, fan_in: int, fan_out: int, shape: tuple[int, .
 class TokenMLP(nn.Module):
     """Per-gene MLP 1 -> h -> h -> k shared by all genes, one independent copy per ensemble member."""
 
-    def __init__(self, n_members: int, hidden: int, n_out: int, seeds: list[int], chunk_bytes: int = 1 << 19):
+    def __init__(self, n_members: int, hidden: int, n_out: int, seeds: list[int], chunk_bytes: int = 1 << 23):
         super().__init__()
         S, h = n_members, hidden
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
@@ -187,9 +194,9 @@ class DeepSEMModule(nn.Module):
         for s, sd in enumerate(seeds):
             g = torch.Generator().manual_seed(10_000 + sd)
             W[s] = 1.0 / (G - 1) + torch.rand(G, G, generator=g) * 2e-4
-        offdiag = 1.0 - torch.eye(G)
-        self.W = nn.Parameter(W * offdiag)
-        self.register_buffer("offdiag", offdiag, persistent=False)
+        # W's diagonal is exactly 0 and stays 0: its gradient is zeroed (see zero_grad_diagonal), so (I - W^T)
+        # needs no mask on the hot path
+        self.W = nn.Parameter(W * (1.0 - torch.eye(G)))
         self.encoder = TokenMLP(S, hidden, 2, [1000 + s for s in seeds])
         self.decoder = TokenMLP(S, hidden, 1, [2000 + s for s in seeds])
         self.n_genes, self.n_members, self.hidden = G, S, hidden
@@ -217,9 +224,19 @@ class DeepSEMModule(nn.Module):
 
     # ---- pieces -------------------------------------------------------------------------------
     def grn_matrix(self) -> torch.Tensor:
-        """A = I - W^T, (S, G, G), with W's diagonal masked to 0."""
+        """A = I - W^T, (S, G, G) (W's diagonal is 0)."""
         eye = torch.eye(self.n_genes, device=self.W.device, dtype=self.W.dtype)
-        return eye - (self.W * self.offdiag).mT
+        return eye - self.W.mT
+
+    def l1(self) -> torch.Tensor:
+        """mean |W| per member, (S,)."""
+        return self.W.abs().mean(dim=(1, 2))
+
+    @torch.no_grad()
+    def zero_grad_diagonal(self) -> None:
+        """Call after backward: no self-loops, so W's diagonal never moves from 0."""
+        if self.W.grad is not None:
+            self.W.grad.diagonal(dim1=1, dim2=2).zero_()
 
     def encode(self, x: torch.Tensor, member: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (B, G) shared by all members -> unmixed (mu, logvar), each (S, B, G) (S = 1 for one member)."""
@@ -249,15 +266,17 @@ class DeepSEMModule(nn.Module):
         mask: torch.Tensor | None = None,
         *,
         enc: tuple[torch.Tensor, torch.Tensor] | None = None,
+        a: torch.Tensor | None = None,
         a_inv: torch.Tensor | None = None,
+        l1: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
     ) -> dict[str, torch.Tensor]:
         """Per-member loss terms (each (S,)) for a batch x (B, G); ``mask`` restricts the MSE to its 1s.
 
-        ``enc`` = precomputed unmixed encoder outputs (W-only epochs); ``a_inv`` = a fixed (I - W^T)^-1
-        (network epochs, W frozen).
+        ``enc`` = precomputed unmixed encoder outputs (W-only epochs); ``a``, ``a_inv``, ``l1`` = I - W^T, its
+        inverse and mean|W| computed once while W is frozen (network epochs).
         """
-        a = self.grn_matrix()
+        a = self.grn_matrix() if a is None else a
         mu0, lv0 = enc if enc is not None else self.encode(x)
         mu, lv = self.mix(mu0, a), self.mix(lv0, a)
         std = torch.sqrt(torch.exp(lv) + 1e-10)
@@ -284,5 +303,5 @@ class DeepSEMModule(nn.Module):
         else:
             pm, plv = pp
             kl = 0.5 * (plv - torch.log(var) + (var + (mu - pm).square()) * torch.exp(-plv) - 1.0).mean(dim=(1, 2))
-        l1 = (self.W * self.offdiag).abs().mean(dim=(1, 2))
+        l1 = self.l1() if l1 is None else l1
         return {"rec": rec, "kl": kl, "l1": l1}

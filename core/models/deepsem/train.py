@@ -73,13 +73,15 @@ def train_deepsem(
             enc_cache = None
             _set_trainable(nets, True)
             module.W.requires_grad_(False)
-            with torch.no_grad():
-                a_inv = per_member_linalg(torch.linalg.inv, module.grn_matrix())
+            with torch.no_grad():  # W frozen for the epoch: I - W^T, its inverse and mean|W| once
+                a = module.grn_matrix()
+                a_inv = per_member_linalg(torch.linalg.inv, a)
+                l1 = module.l1()
             opt = opt_nets
         else:
             _set_trainable(nets, False)
             module.W.requires_grad_(True)
-            a_inv = None
+            a = a_inv = l1 = None
             if enc_cache is None:  # networks frozen for the whole W block: encode every cell once
                 enc_cache = _encode_all(module, Z, batch_size)
             opt = opt_w
@@ -89,10 +91,11 @@ def train_deepsem(
             x = Z[idx]
             m = mask[idx] if mask is not None else None
             enc = (enc_cache[0][:, idx], enc_cache[1][:, idx]) if enc_cache is not None else None
-            out = module(x, m, enc=enc, a_inv=a_inv, generator=noise_gen)
+            out = module(x, m, enc=enc, a=a, a_inv=a_inv, l1=l1, generator=noise_gen)
             per_member = out["rec"] + beta * out["kl"] + alpha * out["l1"]
             opt.zero_grad(set_to_none=True)
             per_member.sum().backward()
+            module.zero_grad_diagonal()
             opt.step()
             with torch.no_grad():
                 sums += torch.stack([per_member.mean(), out["rec"].mean(), out["kl"].mean(), out["l1"].mean()])

@@ -1,0 +1,163 @@
+"""GPU check in one short script (for a lent GPU machine, whose image has torch but not scanpy).
+
+    python bench/gpu_check.py --data ../shared/data/beeline --device cuda [--out DIR] [--quick]
+
+1. DeepSEM on BEELINE mDC (and mHSC-L): 1 member and the 10-seed ensemble, both presets, wall time of the
+   whole fit (model set-up + training + edge table, CUDA synchronised) after one warm-up run, seconds per
+   epoch, peak GPU memory, EPR / AUPRC ratio (BEELINE conventions). Issue #3's target: the 10-seed mDC
+   ensemble in < 10 s on a GPU. A repeat of the ensemble checks run-to-run reproducibility on the device.
+2. CaTran (defaults) on mDC: time and EPR.
+3. VAE (nb) and GMVAE (zinb) on simulated counts (4000 cells x 2000 genes): throughput and finite losses.
+
+Prints one JSON object per measurement and a table at the end. Needs only torch, numpy, pandas,
+scikit-learn and anndata (no scanpy): truths and expression are read with pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.grn.scoring import score_grn  # noqa: E402
+from core.jobs.context import RunContext  # noqa: E402
+from core.models.deepsem.model import DeepSEM  # noqa: E402
+
+NETS = {"non-specific": ("STRING", "NonSpecific"), "cell-type-specific": ("Specific",)}
+
+
+def load_case(case: Path):
+    df = pd.read_csv(case / "expression.csv", index_col=0)  # genes x cells
+    adata = types.SimpleNamespace(X=df.T.values.astype(np.float32), var_names=pd.Index(df.index.astype(str)), layers={})
+    truths = {}
+    for n in ("STRING", "NonSpecific", "Specific"):
+        t = pd.read_csv(case / f"network_{n}.csv")
+        truths[n] = pd.DataFrame({"source": t.iloc[:, 0].astype(str), "target": t.iloc[:, 1].astype(str), "weight": 1.0})
+    if (case / "tfs.csv").exists():
+        tfs = sorted(pd.read_csv(case / "tfs.csv")["TF"].astype(str))
+    else:
+        tfs = sorted(set().union(*(set(t.source) for t in truths.values())))
+    return adata, truths, tfs
+
+
+def sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def deepsem_run(adata, tfs, setting: str, members: int, device: str, epochs: int | None, seed: int = 0):
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+    ticks = []
+    ctx = RunContext(seed=seed, device=device)
+    ctx.on_progress = lambda r: ticks.append(time.perf_counter())
+    sync(device)
+    t0 = time.perf_counter()
+    model = DeepSEM(adata, setting=setting, n_members=members, seed=seed)
+    model.train(epochs=epochs, ctx=ctx, device=device)
+    edges = model.get_grn(tfs=tfs)
+    sync(device)
+    wall = time.perf_counter() - t0
+    per_epoch = float(np.median(np.diff(ticks))) if len(ticks) > 2 else None
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device.startswith("cuda") else None
+    return model, edges, wall, per_epoch, peak
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "beeline"))
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--out", default="")
+    ap.add_argument("--quick", action="store_true", help="3 epochs everywhere (a smoke test of this script)")
+    ap.add_argument("--cases", nargs="*", default=["mDC_TFs500", "mHSC-L_TFs500"])
+    args = ap.parse_args()
+    dev = args.device
+    ep = 3 if args.quick else None
+    env = {"torch": torch.__version__, "device": torch.cuda.get_device_name() if dev.startswith("cuda") else "cpu"}
+    print(json.dumps(env), flush=True)
+    rows = []
+
+    def emit(row):
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+
+    data = Path(args.data)
+    for ci, case in enumerate(args.cases):
+        adata, truths, tfs = load_case(data / case)
+        if ci == 0:  # warm-up: CUDA context, cuBLAS/cuSOLVER handles, kernels
+            deepsem_run(adata, tfs, "non-specific", 10, dev, 3)
+        plan = [("non-specific", 1), ("non-specific", 10), ("cell-type-specific", 1), ("cell-type-specific", 10)]
+        for setting, members in plan:
+            model, edges, wall, spe, peak = deepsem_run(adata, tfs, setting, members, dev, ep)
+            scores = {n: score_grn(edges, truths[n]) for n in NETS[setting]}
+            emit({"case": case, "method": f"deepsem ens{members} {setting}", "wall_s": round(wall, 2),
+                  "s_per_epoch": round(spe, 4) if spe else None, "epochs": model.config["train"]["epochs"],
+                  "peak_gpu_mb": round(peak) if peak else None,
+                  **{f"{n}_epr": round(s["epr"], 3) for n, s in scores.items()},
+                  **{f"{n}_auprc_ratio": round(s["auprc_ratio"], 3) for n, s in scores.items()}})
+            if ci == 0 and setting == "non-specific" and members == 10:
+                W1 = model.adjacency()
+                model2, _, wall2, _, _ = deepsem_run(adata, tfs, setting, members, dev, ep)
+                emit({"case": case, "method": "deepsem ens10 non-specific (repeat, same seed)", "wall_s": round(wall2, 2),
+                      "max_abs_W_diff_vs_first": float(np.abs(model2.adjacency() - W1).max())})
+        if ci == 0:
+            try:
+                from core.models.catran.model import CaTran
+
+                ctx = RunContext(seed=0, device=dev)
+                sync(dev)
+                t0 = time.perf_counter()
+                cat = CaTran(adata).train(ctx, **({"epochs": 3} if args.quick else {}))
+                edges = cat.get_grn(top_k=None, tfs=tfs)
+                sync(dev)
+                emit({"case": case, "method": "catran defaults", "wall_s": round(time.perf_counter() - t0, 2),
+                      **{f"{n}_epr": round(score_grn(edges, t)["epr"], 3) for n, t in truths.items()}})
+            except Exception as exc:  # noqa: BLE001 - report and go on
+                emit({"case": case, "method": "catran", "error": repr(exc)[:300]})
+
+    try:
+        import anndata as ad
+
+        from core.models.vae.model import VAEModel
+
+        rng = np.random.default_rng(0)
+        n_cells, n_genes = 4000, 2000
+        mu = rng.gamma(0.5, 2.0, size=(8, n_genes))[rng.integers(0, 8, n_cells)]
+        counts = rng.poisson(rng.gamma(2.0, mu / 2.0)).astype(np.float32)
+        a = ad.AnnData(counts)
+        a.var_names = [f"g{i}" for i in range(n_genes)]
+        for lik, clusters in (("nb", 0), ("zinb", 8)):
+            epochs = 3 if args.quick else 30
+            sync(dev)
+            t0 = time.perf_counter()
+            m = VAEModel(a, likelihood=lik, clusters=clusters, device=dev).train(epochs=epochs)
+            sync(dev)
+            wall = time.perf_counter() - t0
+            losses = [h.get("loss") for h in m.history if "loss" in h]
+            emit({"case": "simulated 4000x2000 counts", "method": f"{'gmvae' if clusters else 'vae'} {lik}", "wall_s": round(wall, 2),
+                  "cells_x_epochs_per_s": round(n_cells * epochs / wall), "final_loss": losses[-1] if losses else None,
+                  "all_finite": bool(np.all(np.isfinite([x for x in losses if x is not None])))})
+    except Exception as exc:  # noqa: BLE001
+        emit({"method": "vae", "error": repr(exc)[:300]})
+
+    print()
+    for r in rows:
+        print(" | ".join(f"{k}={v}" for k, v in r.items()))
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        (Path(args.out) / "gpu_check.json").write_text(json.dumps({"env": env, "rows": rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
