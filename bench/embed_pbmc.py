@@ -12,6 +12,7 @@ Throughput = cells x epochs / training seconds. GMVAE runs after the others, --j
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def worker(kind: str, likelihood: str, epochs: int, warmup: int, out: Path, clusters: int) -> None:
+def worker(kind: str, likelihood: str, epochs: int, warmup: int, out: Path, clusters: int, seed: int = 0) -> None:
     import torch
 
     torch.set_num_threads(1)
@@ -46,7 +47,7 @@ def worker(kind: str, likelihood: str, epochs: int, warmup: int, out: Path, clus
         from core.models.vae import VAEModel
 
         model = VAEModel(adata, likelihood=likelihood, clusters=clusters if kind == "gmvae" else 0,
-                         latent_dim=10, hidden=128, seed=0, device="cpu")
+                         latent_dim=10, hidden=128, seed=seed, device="cpu")
         t0 = time.perf_counter()  # like SCVI: time train() + latent, not the model construction
         model.train(epochs=epochs, lr=1e-3, batch_size=128, kl_warmup=warmup)
         if not all(np.isfinite(h["loss"]) for h in model.history):
@@ -66,7 +67,7 @@ import json, resource, sys, time
 import numpy as np, torch
 torch.set_num_threads(1)
 import scvi, anndata as ad
-scvi.settings.seed = 0
+scvi.settings.seed = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 scvi.settings.num_threads = 1
 lik, epochs, warmup, data, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 adata = ad.read_h5ad(data)
@@ -106,12 +107,14 @@ def main() -> None:
     ap.add_argument("--scvi-python", default="/work/venv-scvi/bin/python")
     ap.add_argument("--jobs", type=int, default=2, help="GMVAE workers in parallel")
     ap.add_argument("--repeat", type=int, default=1, help="run VAE/SCVI this many times (interleaved)")
+    ap.add_argument("--seeds", type=int, nargs="*", default=[0],
+                    help="VAE/SCVI seeds (each run once per seed, interleaved); several seeds add a mean +- sd table")
     ap.add_argument("--skip", default="", help="comma list of kinds to skip: pca,vae,gmvae,scvi")
-    ap.add_argument("--worker", nargs=6, metavar=("KIND", "LIK", "EPOCHS", "WARMUP", "OUT", "CLUSTERS"))
+    ap.add_argument("--worker", nargs=7, metavar=("KIND", "LIK", "EPOCHS", "WARMUP", "OUT", "CLUSTERS", "SEED"))
     args = ap.parse_args()
     if args.worker:
-        k, lik, ep, wu, out, cl = args.worker
-        return worker(k, lik, int(ep), int(wu), Path(out), int(cl))
+        k, lik, ep, wu, out, cl, sd = args.worker
+        return worker(k, lik, int(ep), int(wu), Path(out), int(cl), int(sd))
 
     from pbmc_data import pbmc68k_counts
 
@@ -132,27 +135,28 @@ def main() -> None:
 
     runs = []  # (name, kind, likelihood, epochs, cmd, out)
     if "pca" not in skip:
-        runs.append(("PCA + Leiden", "pca", "-", 0, me + ["pca", "-", "0", "0", str(tmp / "pca.npy"), "0"], tmp / "pca.npy"))
+        runs.append(("PCA + Leiden", "pca", "-", 0, me + ["pca", "-", "0", "0", str(tmp / "pca.npy"), "0", "0"], tmp / "pca.npy"))
     script = tmp / "scvi_run.py"
     script.write_text(SCVI_SCRIPT)
-    for rep in range(args.repeat):  # repeats interleave ours and SCVI, so CPU-load drifts hit both alike
-        tag = f" #{rep + 1}" if args.repeat > 1 else ""
+    # repeats and seeds interleave ours and SCVI, so CPU-load drifts hit both alike
+    for rep, seed in itertools.product(range(args.repeat), args.seeds):
+        tag = (f" #{rep + 1}" if args.repeat > 1 else "") + (f" s{seed}" if len(args.seeds) > 1 else "")
         for lik in liks:
             if "vae" not in skip:
-                o = tmp / f"vae_{lik}_{rep}.npy"
+                o = tmp / f"vae_{lik}_{rep}_{seed}.npy"
                 runs.append((f"VAE {lik}{tag}", "vae", lik, args.epochs,
-                             me + ["vae", lik, str(args.epochs), str(args.warmup), str(o), "0"], o))
+                             me + ["vae", lik, str(args.epochs), str(args.warmup), str(o), "0", str(seed)], o))
             if "scvi" not in skip and lik in ("nb", "zinb") and Path(args.scvi_python).exists():
-                o = tmp / f"scvi_{lik}_{rep}.npy"
+                o = tmp / f"scvi_{lik}_{rep}_{seed}.npy"
                 runs.append((f"SCVI {lik}{tag}", "scvi", lik, args.epochs,
                              [args.scvi_python, str(script), lik, str(args.epochs), str(args.warmup), str(data_path),
-                              str(o)], o))
+                              str(o), str(seed)], o))
     gm = []
     if "gmvae" not in skip:
         for lik in liks:
             o = tmp / f"gmvae_{lik}.npy"
             gm.append((f"GMVAE {lik}", "gmvae", lik, args.gmvae_epochs,
-                       me + ["gmvae", lik, str(args.gmvae_epochs), str(args.warmup), str(o), str(args.clusters)], o))
+                       me + ["gmvae", lik, str(args.gmvae_epochs), str(args.warmup), str(o), str(args.clusters), "0"], o))
 
     results = {}
 
@@ -205,6 +209,16 @@ def main() -> None:
         extra = f"  ARI {r['gm_ari']:.3f} (k={r['gm_k']})" if "gm_ari" in r else ""
         print(f"{r['model']:<16}{f(r['asw'], 4):>8}{f(r['ari'], 4):>8}{f(r['nmi'], 4):>8}{r['active']:>7}{'yes' if r['nan'] else 'no':>5}"
               f"{f(r['seconds'], 1):>9}{f(r['peak_mb'], 0):>9}{f(r['throughput'], 0):>11}{r['load']:>6.1f}{extra}")
+    if len(args.seeds) > 1:  # mean +- sd over seeds per model (name without the seed tag)
+        groups: dict[str, list[dict]] = {}
+        for r in rows:
+            if "error" not in r and " s" in r["model"]:
+                groups.setdefault(r["model"].rsplit(" s", 1)[0], []).append(r)
+        print(f"\nmean +- sd over seeds {args.seeds}")
+        print(f"{'model':<16}{'ASW':>16}{'ARI':>16}{'NMI':>16}{'cells*ep/s':>12}")
+        for name, rs in groups.items():
+            cell = lambda k: f"{np.mean([r[k] for r in rs]):.4f}+-{np.std([r[k] for r in rs]):.4f}"  # noqa: E731
+            print(f"{name:<16}{cell('asw'):>16}{cell('ari'):>16}{cell('nmi'):>16}{np.mean([r['throughput'] for r in rs]):>12.0f}")
     (Path(__file__).parent / "embed_pbmc_results.json").write_text(json.dumps(rows, indent=1))
     print(f"latents kept in {tmp}")
 

@@ -28,10 +28,12 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from core.grn.scoring import score_grn  # noqa: E402
 from core.jobs.context import RunContext  # noqa: E402
 from core.models.deepsem.model import DeepSEM  # noqa: E402
+from deepsem_members import member_scores  # noqa: E402
 
 NETS = {"non-specific": ("STRING", "NonSpecific"), "cell-type-specific": ("Specific",)}
 
@@ -55,7 +57,7 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def deepsem_run(adata, tfs, setting: str, members: int, device: str, epochs: int | None, seed: int = 0):
+def deepsem_run(adata, tfs, setting: str, members: int, device: str, epochs: int | None, seed: int = 0, **options):
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     ticks = []
@@ -63,8 +65,9 @@ def deepsem_run(adata, tfs, setting: str, members: int, device: str, epochs: int
     ctx.on_progress = lambda r: ticks.append(time.perf_counter())
     sync(device)
     t0 = time.perf_counter()
-    model = DeepSEM(adata, setting=setting, n_members=members, seed=seed)
-    model.train(epochs=epochs, ctx=ctx, device=device)
+    train_opts = {k: options.pop(k) for k in ("lr_decay",) if k in options}
+    model = DeepSEM(adata, setting=setting, n_members=members, seed=seed, **options)
+    model.train(epochs=epochs, ctx=ctx, device=device, **train_opts)
     edges = model.get_grn(tfs=tfs)
     sync(device)
     wall = time.perf_counter() - t0
@@ -80,6 +83,11 @@ def main() -> int:
     ap.add_argument("--out", default="")
     ap.add_argument("--quick", action="store_true", help="3 epochs everywhere (a smoke test of this script)")
     ap.add_argument("--cases", nargs="*", default=["mDC_TFs500", "mHSC-L_TFs500"])
+    ap.add_argument("--profile", action="store_true", help="also profile 6 epochs of the 10-member mDC ensemble")
+    ap.add_argument("--skip-main", action="store_true", help="skip the main DeepSEM/CaTran/VAE measurements")
+    ap.add_argument("--variants", action="store_true", help="also the reference code's prior/KL and LR-decay choices")
+    ap.add_argument("--linalg", nargs="*", default=[], help="also time the mDC ensemble with these CUDA linalg backends "
+                    "(torch.backends.cuda.preferred_linalg_library: cusolver, magma)")
     args = ap.parse_args()
     dev = args.device
     ep = 3 if args.quick else None
@@ -92,7 +100,7 @@ def main() -> int:
         print(json.dumps(row), flush=True)
 
     data = Path(args.data)
-    for ci, case in enumerate(args.cases):
+    for ci, case in enumerate([] if args.skip_main else args.cases):
         adata, truths, tfs = load_case(data / case)
         if ci == 0:  # warm-up: CUDA context, cuBLAS/cuSOLVER handles, kernels
             deepsem_run(adata, tfs, "non-specific", 10, dev, 3)
@@ -100,6 +108,11 @@ def main() -> int:
         for setting, members in plan:
             model, edges, wall, spe, peak = deepsem_run(adata, tfs, setting, members, dev, ep)
             scores = {n: score_grn(edges, truths[n]) for n in NETS[setting]}
+            if members > 1:
+                for n in NETS[setting]:
+                    per, _ = member_scores(model, truths[n], tfs)
+                    emit({"case": case, "method": f"deepsem {setting} members alone", "network": n,
+                          "member_epr": [round(v, 2) for v in per[:, 0]], "member_epr_mean": round(float(per[:, 0].mean()), 3)})
             emit({"case": case, "method": f"deepsem ens{members} {setting}", "wall_s": round(wall, 2),
                   "s_per_epoch": round(spe, 4) if spe else None, "epochs": model.config["train"]["epochs"],
                   "peak_gpu_mb": round(peak) if peak else None,
@@ -125,7 +138,45 @@ def main() -> int:
             except Exception as exc:  # noqa: BLE001 - report and go on
                 emit({"case": case, "method": "catran", "error": repr(exc)[:300]})
 
+    if args.variants:  # the reference code's choices, each on the 10-member mDC ensemble (mean of members + ensemble)
+        adata, truths, tfs = load_case(data / args.cases[0])
+        variants = {"learned prior + MC KL (reference code)": {"prior": "learned", "kl": "mc"},
+                    "per-epoch LR decay 0.95 (reference on old torch)": {"lr_decay": True}}
+        if args.skip_main:
+            deepsem_run(adata, tfs, "non-specific", 10, dev, 3)  # warm-up
+        for name, opts in variants.items():
+            for setting in NETS:
+                model, edges, wall, _, _ = deepsem_run(adata, tfs, setting, 10, dev, ep, **dict(opts))
+                for n in NETS[setting]:
+                    per, ens = member_scores(model, truths[n], tfs)
+                    emit({"case": args.cases[0], "method": f"deepsem {setting}: {name}", "network": n, "wall_s": round(wall, 2),
+                          "member_epr_mean": round(float(per[:, 0].mean()), 3), "member_epr_min": round(float(per[:, 0].min()), 3),
+                          "member_epr_max": round(float(per[:, 0].max()), 3), "ensemble_epr": round(ens["epr"], 3),
+                          "ensemble_auprc_ratio": round(ens["auprc_ratio"], 3)})
+
+    if args.linalg and dev.startswith("cuda"):
+        adata, truths, tfs = load_case(data / args.cases[0])
+        for lib in args.linalg:
+            torch.backends.cuda.preferred_linalg_library(lib)
+            deepsem_run(adata, tfs, "non-specific", 10, dev, 3)
+            model, edges, wall, spe, _ = deepsem_run(adata, tfs, "non-specific", 10, dev, ep)
+            emit({"case": args.cases[0], "method": f"deepsem ens10 non-specific, linalg {lib}", "wall_s": round(wall, 2),
+                  "NonSpecific_epr": round(score_grn(edges, truths["NonSpecific"])["epr"], 3)})
+        torch.backends.cuda.preferred_linalg_library("default")
+
+    if args.profile:
+        from torch.profiler import ProfilerActivity, profile
+
+        adata, _, tfs = load_case(data / args.cases[0])
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.startswith("cuda") else [])
+        with profile(activities=acts) as prof:
+            deepsem_run(adata, tfs, "non-specific", 10, dev, 6)
+        key = "self_cuda_time_total" if dev.startswith("cuda") else "self_cpu_time_total"
+        print(prof.key_averages().table(sort_by=key, row_limit=25, max_name_column_width=60))
+
     try:
+        if args.skip_main:
+            raise SystemExit
         import anndata as ad
 
         from core.models.vae.model import VAEModel
@@ -147,6 +198,8 @@ def main() -> int:
             emit({"case": "simulated 4000x2000 counts", "method": f"{'gmvae' if clusters else 'vae'} {lik}", "wall_s": round(wall, 2),
                   "cells_x_epochs_per_s": round(n_cells * epochs / wall), "final_loss": losses[-1] if losses else None,
                   "all_finite": bool(np.all(np.isfinite([x for x in losses if x is not None])))})
+    except SystemExit:
+        pass
     except Exception as exc:  # noqa: BLE001
         emit({"method": "vae", "error": repr(exc)[:300]})
 

@@ -1,0 +1,85 @@
+"""Single-seed spread of DeepSEM on BEELINE: train an N-member ensemble once, score every member alone and
+the ensemble (mean |W|), BEELINE conventions.
+
+    python bench/deepsem_members.py [--case mDC_TFs500] [--members 10] [--settings non-specific cell-type-specific]
+                                    [--device cpu] [--epochs N]
+
+Members are independent models (seeds seed..seed+N-1) trained in one batched pass, so member s is what a
+1-seed run with seed s gives (up to the order of floating-point reductions). Prints per-member EPR / AUPRC
+ratio, their mean, min and max, and the ensemble's, beside the reference figures of issue #3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.grn.edges import adjacency_to_edges  # noqa: E402
+from core.grn.scoring import score_grn  # noqa: E402
+from core.jobs.context import RunContext  # noqa: E402
+from core.models.deepsem.model import DeepSEM  # noqa: E402
+
+DATA = Path(os.environ.get("SCGRN_SHARED", ROOT.parent / "shared")) / "data" / "beeline"
+NETS = {"non-specific": ("STRING", "NonSpecific"), "cell-type-specific": ("Specific",)}
+REFERENCE = {"STRING": 1.83, "NonSpecific": 3.07, "Specific": 1.03}  # reference DeepSEM on mDC (issue #3)
+
+
+def member_scores(model: DeepSEM, truth: pd.DataFrame, tfs) -> tuple[np.ndarray, dict]:
+    """(per-member [EPR, AUPRC ratio] array, ensemble metrics) of a trained ensemble against one network."""
+    W = model.adjacency()
+    per = np.array([[m["epr"], m["auprc_ratio"]] for m in
+                    (score_grn(adjacency_to_edges(np.abs(w).T, model.genes, tfs=tfs), truth) for w in W)])
+    return per, score_grn(model.get_grn(tfs=tfs), truth)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--case", default="mDC_TFs500")
+    ap.add_argument("--members", type=int, default=10)
+    ap.add_argument("--settings", nargs="*", default=list(NETS))
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    case = DATA / args.case
+    if not case.is_dir():
+        print(f"{case} not found (needs ../shared)")
+        return 1
+    df = pd.read_csv(case / "expression.csv", index_col=0)
+    adata = types.SimpleNamespace(X=df.T.values.astype(np.float32), var_names=pd.Index(df.index.astype(str)), layers={})
+    truths = {}
+    for n in ("STRING", "NonSpecific", "Specific"):
+        t = pd.read_csv(case / f"network_{n}.csv")
+        truths[n] = pd.DataFrame({"source": t.iloc[:, 0].astype(str), "target": t.iloc[:, 1].astype(str)})
+    tfs = (sorted(pd.read_csv(case / "tfs.csv")["TF"].astype(str)) if (case / "tfs.csv").exists()
+           else sorted(set().union(*(set(t.source) for t in truths.values()))))
+    for setting in args.settings:
+        t0 = time.perf_counter()
+        model = DeepSEM(adata, setting=setting, n_members=args.members, seed=args.seed)
+        model.train(epochs=args.epochs, ctx=RunContext(seed=args.seed, device=args.device))
+        wall = time.perf_counter() - t0
+        for n in NETS[setting]:
+            per, ens = member_scores(model, truths[n], tfs)
+            row = {"case": args.case, "setting": setting, "network": n, "members": args.members, "wall_s": round(wall, 1),
+                   "member_epr": [round(v, 3) for v in per[:, 0]], "member_auprc_ratio": [round(v, 3) for v in per[:, 1]],
+                   "member_epr_mean": round(float(per[:, 0].mean()), 3), "member_epr_min": round(float(per[:, 0].min()), 3),
+                   "member_epr_max": round(float(per[:, 0].max()), 3),
+                   "ensemble_epr": round(ens["epr"], 3), "ensemble_auprc_ratio": round(ens["auprc_ratio"], 3),
+                   "reference_epr_mDC": REFERENCE[n] if args.case.startswith("mDC") else None}
+            print(json.dumps(row), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
