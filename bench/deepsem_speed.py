@@ -8,9 +8,10 @@ the preset's 90 epochs, peak memory, and os.getloadavg() (the machine is shared:
 wall times). Reference (DeepSEM's own code, CPU-patched, 2 cores): 2.1 s/epoch, 1.2 GB peak, 188 s for one
 seed of 91 epochs; 10 sequential seeds ~31 min. Targets: <= 0.6 s/epoch, 10-seed ensemble <= 8 min.
 
-Measured 2026-11-30 (this 2-core machine, load ~1.5, `--epochs 9 --members 1 10`): 1 member 0.625 s/epoch
-(58 s projected for 90 epochs, 662 MB); 10 members 5.78 s/epoch (524 s projected, 1.86 GB). With
-OMP_WAIT_POLICY=PASSIVE the same 1-member run took 1.6 s/epoch.
+Measured 2026-11-30 16:00 (this 2-core machine, load ~1.3, `--epochs 9 --members 1 10`): 1 member
+0.502 s/epoch (47 s projected for 90 epochs, 704 MB); 10 members 4.39 s/epoch (399 s projected, 1.88 GB).
+Before that day's token-MLP rewrite: 0.625 and 5.78 s/epoch. With OMP_WAIT_POLICY=PASSIVE the 1-member run
+took 1.6 s/epoch.
 """
 
 from __future__ import annotations
