@@ -203,7 +203,9 @@ def sample_genes(n_genes: int, n_sub: int, generator: torch.Generator, sources: 
 
     Why all sources: each target's softmax then runs over the same candidate regulators in every batch, as in the
     exported attention (over all genes), instead of over a random ``n_sub / n_genes`` share of them, and every
-    regulator is trained in every step.
+    regulator is trained in every step. Measured with TF sources on BEELINE mDC (~300 TFs of 821 genes, seed 0,
+    EPR STRING / NonSpecific / Specific): random subsets 0.87 / 0.55 / 0.94, all TFs in every subset 1.17 / 1.02 /
+    0.94 (both below unrestricted sources, the default).
     """
     if sources is None or n_sub >= n_genes or int(sources.sum()) >= n_sub:
         return torch.randperm(n_genes, generator=generator)[:n_sub].sort().values
