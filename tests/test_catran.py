@@ -255,3 +255,67 @@ def test_unknown_intervention_target_is_rejected(pert_data):
     adata = pert_data[0]
     with pytest.raises(ValueError, match="intervention_target"):
         CaTran(adata, perturbation_key="perturbation").train(RunContext(seed=0), intervention_target="nope", **FAST)
+
+
+def test_source_mask_puts_no_attention_on_other_sources():
+    m = CaTranModule(10)
+    src = torch.zeros(10, dtype=torch.bool)
+    src[[1, 4, 7]] = True
+    m.set_sources(src)
+    A = m.attention().detach()
+    assert torch.all(A[:, ~src] == 0)
+    assert torch.allclose(A.sum(1), torch.ones(10), atol=1e-5)  # each target: a distribution over the TFs
+    # a subset whose only source is the target itself: that row has no allowed source -> zeros, no NaN
+    idx = torch.tensor([0, 4, 5])
+    A_sub = m.attention(idx)
+    assert torch.isfinite(A_sub).all() and A_sub[1].sum() == 0 and torch.allclose(A_sub[[0, 2]].sum(1), torch.ones(2))
+    pred, _ = m(torch.randn(6, 3), idx)
+    pred.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in m.parameters() if p.grad is not None)
+    m.set_sources(None)
+    assert (m.attention().detach()[:, ~src].sum(0) > 0).all()
+
+
+def test_tf_list_restricts_trained_attention_sources(tmp_path, synthetic_small):
+    adata, _, tfs = synthetic_small
+    genes = list(adata.var_names)
+    is_tf = np.isin(genes, tfs)
+    m = CaTran(adata).train(RunContext(seed=0, tfs=tfs), tf_sources=True, **FAST)
+    A = m.get_attention()  # [target, source]
+    assert np.all(A[:, ~is_tf] == 0) and np.allclose(A.sum(1), 1.0)
+    edges = m.get_grn(top_k=None)
+    assert set(edges.loc[edges.weight > 0, "source"]) <= set(tfs)
+    m.save(tmp_path / "c.pt")
+    np.testing.assert_array_equal(CaTran.load(tmp_path / "c.pt").get_attention(), A)
+    # no TF list, or tf_sources off (default): every gene is a source (the unrestricted behaviour)
+    for free in (CaTran(adata).train(RunContext(seed=0), tf_sources=True, **FAST),
+                 CaTran(adata).train(RunContext(seed=0, tfs=tfs), **FAST)):
+        assert (free.get_attention()[:, ~is_tf].sum(1) > 0).all()
+
+
+def test_gene_subsets_hold_every_source():
+    from core.models.catran.train import sample_genes
+
+    gen = torch.Generator().manual_seed(0)
+    src = torch.zeros(50, dtype=torch.bool)
+    src[[3, 10, 20, 41]] = True
+    for _ in range(5):
+        g = sample_genes(50, 12, gen, src)
+        assert len(g) == 12 and len(set(g.tolist())) == 12 and bool(torch.all(g[1:] > g[:-1]))
+        assert set(torch.nonzero(src).flatten().tolist()) <= set(g.tolist())
+    assert len(sample_genes(50, 12, gen)) == 12 and len(sample_genes(50, 60, gen, src)) == 50
+
+
+def test_ensemble_ranks_by_the_mean_attention_of_consecutive_seeds(synthetic_small):
+    adata, _, tfs = synthetic_small
+    fast = dict(epochs=2, min_steps_per_epoch=2, batch_cells=128)
+    ctx = RunContext(seed=5, tfs=tfs)
+    edges = catran_grn(adata, ctx, ensemble=2, **fast)
+    assert ctx.seed == 5
+    mean = (CaTran(adata).train(RunContext(seed=5), **fast).get_adjacency()
+            + CaTran(adata).train(RunContext(seed=6), **fast).get_adjacency()) / 2
+    genes = list(adata.var_names)
+    got = {(s, t): w for s, t, w in zip(edges.source, edges.target, edges.weight)}
+    for s, t in list(got)[:20]:
+        assert got[s, t] == pytest.approx(mean[genes.index(s), genes.index(t)], rel=1e-5)
+    assert set(edges.source) <= set(tfs)

@@ -55,7 +55,21 @@ class CaTranModule(nn.Module):
         self.head1 = nn.Linear(c, c)
         self.head2 = nn.Linear(c, 1)
         self.act = nn.SiLU()
+        # optional candidate regulators: bool over genes; when set, only these genes are attention SOURCES
+        self.register_buffer("source_mask", None, persistent=False)
         self.reset_parameters(init_std)
+
+    def set_sources(self, mask: torch.Tensor | None) -> None:
+        """Restrict the attention's sources to the genes where ``mask`` (bool, n_genes) is True; None = all genes.
+
+        The softmax of each target then runs over its incoming edges from candidate regulators only (e.g. TFs),
+        so no attention mass (and no reconstruction capacity) goes to sources that can never be reported.
+        """
+        if mask is not None:
+            mask = torch.as_tensor(mask, dtype=torch.bool, device=self.embedding.weight.device).flatten()
+            if mask.shape != (self.n_genes,):
+                raise ValueError(f"source mask must have {self.n_genes} entries, got {tuple(mask.shape)}")
+        self.source_mask = mask
 
     def reset_parameters(self, std: float = 1e-3) -> None:
         for m in self.modules():
@@ -75,14 +89,26 @@ class CaTranModule(nn.Module):
             self.key.weight.add_(torch.eye(self.embed_dim))
 
     def attention(self, gene_idx: torch.Tensor | None = None) -> torch.Tensor:
-        """``A[target, source]`` among ``gene_idx`` (all genes when None); each row sums to 1."""
+        """``A[target, source]`` among ``gene_idx`` (all genes when None); each row sums to 1.
+
+        Sources are the other genes (``self_loops=False``) that are in ``source_mask`` (when set); a row with no
+        allowed source (e.g. the only candidate regulator of the subset, without self-loops) is all zeros.
+        """
         if gene_idx is None:
             gene_idx = torch.arange(self.n_genes, device=self.embedding.weight.device)
         e = self.embedding(gene_idx)
         logits = self.query(e) @ self.key(e).T
+        n = len(gene_idx)
+        blocked = torch.zeros(n, n, dtype=torch.bool, device=logits.device)
         if not self.self_loops:  # a gene is predicted from the OTHER genes only
-            logits = logits.masked_fill(torch.eye(len(gene_idx), dtype=torch.bool, device=logits.device), float("-inf"))
-        return torch.softmax(logits, dim=-1)
+            blocked |= torch.eye(n, dtype=torch.bool, device=logits.device)
+        if self.source_mask is not None:
+            blocked |= ~self.source_mask[gene_idx].to(logits.device)[None, :]
+        if not blocked.any():
+            return torch.softmax(logits, dim=-1)
+        empty = blocked.all(dim=1, keepdim=True)  # no source at all: zeros (masked before softmax: no NaN)
+        attn = torch.softmax(logits.masked_fill(blocked & ~empty, float("-inf")), dim=-1)
+        return attn.masked_fill(blocked, 0.0)
 
     def forward(self, x: torch.Tensor, gene_idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Predict every value of ``x`` (cells x genes in ``gene_idx``); returns (predictions, attention)."""

@@ -30,6 +30,10 @@ SPEC = MethodSpec(
         Param("mask_intervened", True, "Leave a perturbed gene's own values in its perturbed cells out of the reconstruction loss "
               "(they are set by the intervention, not by its regulators).", kind="bool"),
         Param("cells_per_class", 25, "Cells per perturbation class in a mini-batch (error-ratio targets 'paper'/'centred'/'scaled' only).", kind="int", min=2, max=1000),
+        Param("tf_sources", False, "With a TF list, only TFs are attention sources (each target's softmax runs over its "
+              "incoming edges from TFs); off = every gene is a source (measured better on BEELINE).", kind="bool"),
+        Param("ensemble", 1, "Models trained with consecutive seeds whose attention is averaged (less run-to-run noise; "
+              "that many times slower).", kind="int", min=1, max=20),
         Param("top_k", 0, "Keep only the best k edges (0 = all, ranked).", kind="int", min=0),
         Param("symmetrise", False, "Score both directions by max(a->b, b->a) (the authors' challenge export).", kind="bool"),
         Param("use_counts", True, "Train on raw counts (layers['counts']) when available.", kind="bool"),

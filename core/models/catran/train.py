@@ -70,6 +70,7 @@ class TrainConfig:
     intervention_target: str = "effect"
     mask_intervened: bool = True  # drop a perturbed gene's own values in its perturbed cells from the reconstruction
     min_steps_per_epoch: int = 10  # small datasets: at least this many Lion steps per epoch
+    sources_in_every_batch: bool = True  # with restricted sources (TFs) and genes > max_genes: every batch holds them all
 
 
 def hide_by_shuffling(x: torch.Tensor, hide_fraction: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -196,6 +197,24 @@ def interventional_loss(
     return torch.stack(terms).mean()
 
 
+def sample_genes(n_genes: int, n_sub: int, generator: torch.Generator, sources: torch.Tensor | None = None) -> torch.Tensor:
+    """Sorted gene subset of a mini-batch: ``n_sub`` random genes; with a source mask (bool, candidate regulators)
+    holding fewer than ``n_sub`` genes, all sources plus random other genes.
+
+    Why all sources: each target's softmax then runs over the same candidate regulators in every batch, as in the
+    exported attention (over all genes), instead of over a random ``n_sub / n_genes`` share of them, and every
+    regulator is trained in every step. Measured with TF sources on BEELINE mDC (~300 TFs of 821 genes, seed 0,
+    EPR STRING / NonSpecific / Specific): random subsets 0.87 / 0.55 / 0.94, all TFs in every subset 1.17 / 1.02 /
+    0.94 (both below unrestricted sources, the default).
+    """
+    if sources is None or n_sub >= n_genes or int(sources.sum()) >= n_sub:
+        return torch.randperm(n_genes, generator=generator)[:n_sub].sort().values
+    src = torch.nonzero(sources).flatten()
+    other = torch.nonzero(~sources).flatten()
+    fill = other[torch.randperm(len(other), generator=generator)[: n_sub - len(src)]]
+    return torch.cat([src, fill]).sort().values
+
+
 def _class_batches(labels: np.ndarray, batch_cells: int, per_class: int, rng: np.random.Generator) -> list[np.ndarray]:
     """One epoch of class-balanced batches: ``per_class`` cells from each of several classes per batch.
 
@@ -250,6 +269,7 @@ def train_catran(
                 f"{int((effects_t > 0).sum())} significant responses")
     mask_self = has_pert and config.mask_intervened
     n_sub = min(int(config.max_genes), n_genes)
+    sources = None if module.source_mask is None else module.source_mask.cpu()
     module.to(device).train()
     opt = Lion(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     history = []
@@ -262,7 +282,7 @@ def train_catran(
                 batches += _plain_batches(n_cells, config.batch_cells, rng)
         losses, i_losses = [], []
         for cells in batches:
-            genes = torch.randperm(n_genes, generator=gen)[:n_sub].sort().values
+            genes = sample_genes(n_genes, n_sub, gen, sources if config.sources_in_every_batch else None)
             x = X_t[torch.as_tensor(cells)][:, genes].to(device)
             corrupted, hidden = hide_by_shuffling(x, config.hide_fraction, gen)
             pred, attn = module(corrupted, genes.to(device))
