@@ -4,9 +4,11 @@ the ensemble (mean |W|), BEELINE conventions.
     python bench/deepsem_members.py [--case mDC_TFs500] [--members 10] [--settings non-specific cell-type-specific]
                                     [--device cpu] [--epochs N]
 
-Members are independent models (seeds seed..seed+N-1) trained in one batched pass, so member s is what a
-1-seed run with seed s gives (up to the order of floating-point reductions). Prints per-member EPR / AUPRC
-ratio, their mean, min and max, and the ensemble's, beside the reference figures of issue #3.
+Members are independent models trained in one batched pass: member s starts from the same initial weights
+as a 1-seed run with seed s, but all members share one minibatch order (that of the base seed) and draw their
+reparameterisation noise from one stream, so it is a different draw of the same training, not the same run.
+Prints per-member EPR / AUPRC ratio, their mean, min and max, and the ensemble's, beside the reference
+figures of issue #3.
 """
 
 from __future__ import annotations
