@@ -45,6 +45,26 @@ def member_scores(model: DeepSEM, truth: pd.DataFrame, tfs) -> tuple[np.ndarray,
     return per, score_grn(model.get_grn(tfs=tfs), truth)
 
 
+def member_losses(model: DeepSEM, alpha: float, beta: float, batch_size: int = 64) -> np.ndarray:
+    """Each member's training objective on all cells after training: (members, [loss, rec, kl, l1])."""
+    import torch
+
+    mod = model.module
+    dev = mod.W.device
+    Z = torch.as_tensor(model._Z, device=dev)
+    M = torch.as_tensor(model._mask, device=dev) if model._mask is not None else None
+    gen = torch.Generator(device=dev).manual_seed(12345)
+    tot, n = None, 0
+    with torch.no_grad():
+        for lo in range(0, Z.shape[0], batch_size):
+            out = mod(Z[lo : lo + batch_size], None if M is None else M[lo : lo + batch_size], generator=gen)
+            k = min(batch_size, Z.shape[0] - lo)
+            part = torch.stack([out["rec"] + beta * out["kl"] + alpha * out["l1"], out["rec"], out["kl"], out["l1"]], 1) * k
+            tot = part if tot is None else tot + part
+            n += k
+    return (tot / n).cpu().numpy()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--case", default="mDC_TFs500")
@@ -71,6 +91,8 @@ def main() -> int:
         model = DeepSEM(adata, setting=setting, n_members=args.members, seed=args.seed)
         model.train(epochs=args.epochs, ctx=RunContext(seed=args.seed, device=args.device))
         wall = time.perf_counter() - t0
+        tr = model.config["train"]
+        losses = member_losses(model, tr["alpha"], tr["beta"])
         for n in NETS[setting]:
             per, ens = member_scores(model, truths[n], tfs)
             row = {"case": args.case, "setting": setting, "network": n, "members": args.members, "wall_s": round(wall, 1),
@@ -78,7 +100,9 @@ def main() -> int:
                    "member_epr_mean": round(float(per[:, 0].mean()), 3), "member_epr_min": round(float(per[:, 0].min()), 3),
                    "member_epr_max": round(float(per[:, 0].max()), 3),
                    "ensemble_epr": round(ens["epr"], 3), "ensemble_auprc_ratio": round(ens["auprc_ratio"], 3),
-                   "reference_epr_mDC": REFERENCE[n] if args.case.startswith("mDC") else None}
+                   "reference_epr_mDC": REFERENCE[n] if args.case.startswith("mDC") else None,
+                   "member_loss": [round(float(v), 5) for v in losses[:, 0]], "member_rec": [round(float(v), 5) for v in losses[:, 1]],
+                   "member_kl": [round(float(v), 5) for v in losses[:, 2]], "member_l1": [round(float(v), 6) for v in losses[:, 3]]}
             print(json.dumps(row), flush=True)
     return 0
 
