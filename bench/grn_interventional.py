@@ -11,7 +11,23 @@ the |Welch t| statistic behind CaTran's "effect" target (perturbed sources only)
 CausalBench statistical score on the top-k edges (k = number of true edges): precision and mean
 Wasserstein (log1p-normalised values), seconds, parameter count; load average printed beside timings.
 
-Measured 2026-11-30 (seeds 0-2, 60 genes / 12 TFs / 6 knocked-out TFs, 600 control + 6 x 100 perturbed cells,
+Measured 2026-11-30 17:35, CaTran's current default (25 epochs x at least 20 Lion steps; this data fits in one
+batch, so 500 steps; run as `--epochs 50 --no-deepsem --threads 1`, the same steps), seeds 0-2, 60 genes / 12 TFs / 6 KO:
+
+| method                             | EPR  | AUPRC ratio | interv. precision | mean Wasserstein |
+|------------------------------------|------|-------------|-------------------|------------------|
+| catran (observational)             | 2.79 | 2.44        | 0.94              | 1.47             |
+| catran (interventional, effect)    | 3.24 | 2.78        | 0.98              | 1.65             |
+| catran (interv., paper target x10) | 2.25 | 1.94        | 0.82              | 1.23             |
+| pearson                            | 3.34 | 3.43        | 1.00              | 1.90             |
+| mean-difference                    | 3.09 | 2.65        | 1.00              | 1.69             |
+| welch-t effect (CaTran's target)   | 3.00 | 2.75        | 0.98              | 1.56             |
+
+Per seed, EPR interventional vs mean-difference: 3.23 / 3.18, 3.33 / 3.33, 3.15 / 2.75 (interventional vs
+observational: 3.23 / 2.90, 3.33 / 2.65, 3.15 / 2.80). The 100-gene and knock-down settings below were not
+re-run with this default.
+
+Earlier, with 25 epochs x 10 steps (seeds 0-2, 60 genes / 12 TFs / 6 knocked-out TFs, 600 control + 6 x 100 perturbed cells,
 1 torch thread, CPU shared with other work: load ~3 on 2 cores, so seconds are inflated):
 
 | method                             | EPR  | AUPRC ratio | interv. precision | mean Wasserstein | s   | params |

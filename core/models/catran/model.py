@@ -201,7 +201,7 @@ def catran_grn(
     max_genes: int = 500,
     hide_fraction: float = 0.8,
     weight_decay: float = 0.05,
-    min_steps_per_epoch: int = 10,
+    min_steps_per_epoch: int = 20,
     perturbation_key: str = "",
     intervention_weight: float = 10.0,
     cells_per_class: int = 25,
