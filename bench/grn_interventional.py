@@ -24,8 +24,11 @@ batch, so 500 steps; run as `--epochs 50 --no-deepsem --threads 1`, the same ste
 | welch-t effect (CaTran's target)   | 3.00 | 2.75        | 0.98              | 1.56             |
 
 Per seed, EPR interventional vs mean-difference: 3.23 / 3.18, 3.33 / 3.33, 3.15 / 2.75 (interventional vs
-observational: 3.23 / 2.90, 3.33 / 2.65, 3.15 / 2.80). The 100-gene and knock-down settings below were not
-re-run with this default.
+observational: 3.23 / 2.90, 3.33 / 2.65, 3.15 / 2.80).
+100 genes / 20 TFs / 10 KO, same default (`--genes 100 --tfs 20 --perturbed 10 --no-deepsem`, seeds 0-2, EPR /
+AUPRC ratio means): interventional 5.69 / 4.57, observational 4.61 / 4.28, mean-difference 5.56 / 4.83,
+Pearson 6.59 / 6.97, paper target 3.39 / 2.49; per seed interventional vs mean-difference EPR 5.55 / 5.32,
+5.67 / 5.78, 5.84 / 5.58 (was 4.81 vs 5.56 with 10 steps per epoch). The knock-down setting was not re-run.
 
 Earlier, with 25 epochs x 10 steps (seeds 0-2, 60 genes / 12 TFs / 6 knocked-out TFs, 600 control + 6 x 100 perturbed cells,
 1 torch thread, CPU shared with other work: load ~3 on 2 cores, so seconds are inflated):
