@@ -245,8 +245,6 @@ def catran_grn(
             adj = a if adj is None else adj + a
     finally:
         ctx.seed = seed0
-    if n_models == 1:
-        return model.get_grn(top_k=top_k or None, symmetrise=symmetrise, tfs=ctx.tfs)
     edges = adjacency_to_edges(adj / n_models, model.genes, tfs=ctx.tfs, top_k=top_k or None)
     edges.attrs["n_parameters"] = model.n_parameters * n_models
     return edges
