@@ -65,6 +65,14 @@ def member_losses(model: DeepSEM, alpha: float, beta: float, batch_size: int = 6
     return (tot / n).cpu().numpy()
 
 
+def save_members(path: str, model: DeepSEM, tfs, losses: np.ndarray | None = None) -> None:
+    """Every member's W restricted to TF sources, W[member, target, tf] as float16, with gene and TF names."""
+    genes = np.asarray(model.genes)
+    src = np.flatnonzero(np.isin(genes, list(tfs)))
+    W = model.adjacency()[:, :, src].astype(np.float16)
+    np.savez_compressed(path, W=W, genes=genes, tfs=genes[src], losses=np.zeros((0, 4)) if losses is None else losses)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--case", default="mDC_TFs500")
@@ -73,6 +81,7 @@ def main() -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save-w", default="", help="save every member's W (TF sources only, float16) to this .npz prefix")
     args = ap.parse_args()
     case = DATA / args.case
     if not case.is_dir():
@@ -93,6 +102,8 @@ def main() -> int:
         wall = time.perf_counter() - t0
         tr = model.config["train"]
         losses = member_losses(model, tr["alpha"], tr["beta"])
+        if args.save_w:
+            save_members(f"{args.save_w}_{args.case}_{setting}.npz", model, tfs, losses)
         for n in NETS[setting]:
             per, ens = member_scores(model, truths[n], tfs)
             row = {"case": args.case, "setting": setting, "network": n, "members": args.members, "wall_s": round(wall, 1),

@@ -319,3 +319,68 @@ def test_ensemble_ranks_by_the_mean_attention_of_consecutive_seeds(synthetic_sma
     for s, t in list(got)[:20]:
         assert got[s, t] == pytest.approx(mean[genes.index(s), genes.index(t)], rel=1e-5)
     assert set(edges.source) <= set(tfs)
+
+
+def test_steps_per_epoch_scale_with_gene_pair_coverage():
+    from core.models.catran.train import pair_coverage, steps_per_epoch
+
+    assert pair_coverage(60, 500) == 1.0
+    cov = pair_coverage(821, 500)  # BEELINE mDC in 500-gene batches
+    assert cov == pytest.approx(500 * 499 / (821 * 820)) and 0.37 < cov < 0.372
+    assert pair_coverage(821, 500, n_sources=300) == pytest.approx(200 / 521)  # sources in every batch
+    # a small dataset (one batch) gets min_pair_steps / coverage steps; a big one at least one pass over its cells
+    assert steps_per_epoch(383, 2048, 20, 1.0) == 20
+    assert steps_per_epoch(383, 2048, 20, cov) == 54
+    assert steps_per_epoch(200_000, 2048, 20, 1.0) == 98
+
+
+def test_training_takes_the_coverage_scaled_number_of_steps(monkeypatch):
+    # 30 genes in 10-gene batches: a pair is in 10*9/(30*29) of the batches, so 2 pair steps need 20 steps
+    import lion_pytorch
+
+    rng = np.random.default_rng(0)
+    import anndata as ad
+
+    adata = ad.AnnData(rng.normal(size=(40, 30)).astype(np.float32))
+    calls = []
+    orig = lion_pytorch.Lion.step
+    monkeypatch.setattr(lion_pytorch.Lion, "step", lambda self, *a, **k: (calls.append(1), orig(self, *a, **k))[1])
+    CaTran(adata).train(RunContext(seed=0), epochs=1, min_steps_per_epoch=2, batch_cells=64, max_genes=10)
+    assert len(calls) == 20
+
+
+def _layer_by_layer(m: CaTranModule, x: torch.Tensor, gene_idx: torch.Tensor) -> torch.Tensor:
+    """The published architecture step by step (materialised tokens), the reference for the factored forward."""
+    attn = m.attention(gene_idx)
+    tokens = m.token(torch.cat([x.unsqueeze(-1), m.embedding(gene_idx).expand(x.shape[0], -1, -1)], -1))
+    tokens = m.token_bn(tokens)
+    mixed = torch.einsum("lj,bjc->blc", attn, tokens)
+    h = m.act(m.mix_bn2(m.mix_linear(m.mix_bn(mixed))))
+    return m.head2(m.act(m.head1(h))).squeeze(-1)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_factored_forward_equals_the_layer_by_layer_network(training):
+    torch.manual_seed(0)
+    a = CaTranModule(30, 8).double()
+    with torch.no_grad():  # move every parameter off its initial value (batch norms included)
+        for p in a.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    b = CaTranModule(30, 8).double()
+    b.load_state_dict(a.state_dict())
+    x = torch.randn(17, 12, dtype=torch.float64) * 2 + 0.5
+    genes = torch.tensor([0, 2, 3, 5, 7, 11, 13, 17, 19, 23, 27, 29])
+    for _ in range(2 if not training else 1):  # eval: use running statistics gathered in training
+        a.train(), b.train()
+        a(x, genes), _layer_by_layer(b, x, genes)
+    a.train(training), b.train(training)
+    out_a, _ = a(x, genes)
+    out_b = _layer_by_layer(b, x, genes)
+    assert torch.allclose(out_a, out_b, atol=1e-10, rtol=1e-9)
+    for (name, buf_a), buf_b in zip(a.named_buffers(), b.buffers()):
+        assert torch.allclose(buf_a.double(), buf_b.double(), atol=1e-12), name
+    weights = torch.randn_like(out_a)
+    (out_a * weights).sum().backward()
+    (out_b * weights).sum().backward()
+    for (name, pa), pb in zip(a.named_parameters(), b.parameters()):
+        assert pa.grad is not None and torch.allclose(pa.grad, pb.grad, atol=1e-9, rtol=1e-7), name

@@ -111,16 +111,57 @@ class CaTranModule(nn.Module):
         return attn.masked_fill(blocked, 0.0)
 
     def forward(self, x: torch.Tensor, gene_idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Predict every value of ``x`` (cells x genes in ``gene_idx``); returns (predictions, attention)."""
+        """Predict every value of ``x`` (cells x genes in ``gene_idx``); returns (predictions, attention).
+
+        Computed in factored form, the same function as the layer-by-layer description: up to the first SiLU every
+        (cell, gene, channel) activation is ``y[cell, gene] * u[channel] + V[gene, channel]`` (the token is
+        ``value * w_0 + f(embedding)``; batch norm is a per-channel affine map, the attention mixes genes linearly
+        and the linear layer mixes channels), so the attention mixes one value per (cell, gene) instead of
+        ``embed_dim + 1`` channels, and the batch-norm statistics come from ``y``'s moments. Only the SiLU input
+        is materialised. ``tests/test_catran.py`` checks outputs, gradients and running statistics against the
+        layer-by-layer computation.
+        """
         attn = self.attention(gene_idx)
-        # token = Linear([value || embedding]), computed without materialising the concatenation
         w = self.token.weight
-        tokens = x.unsqueeze(-1) * w[:, 0] + (self.embedding(gene_idx) @ w[:, 1:].T + self.token.bias)
-        tokens = self.token_bn(tokens)
-        mixed = torch.einsum("lj,bjc->blc", attn, tokens)
-        h = self.act(self.mix_bn2(self.mix_linear(self.mix_bn(mixed))))
+        u, V = w[:, 0], self.embedding(gene_idx) @ w[:, 1:].T + self.token.bias  # token = x * u + V
+        y = x
+        u, V = _affine_batch_norm(self.token_bn.bn, y, u, V)
+        y, V = y @ attn.T, attn @ V  # mix genes: y[b, l] = sum_j A[l, j] x[b, j]
+        u, V = _affine_batch_norm(self.mix_bn.bn, y, u, V)
+        lin = self.mix_linear
+        u, V = lin.weight @ u, V @ lin.weight.T + lin.bias
+        u, V = _affine_batch_norm(self.mix_bn2.bn, y, u, V)
+        h = self.act(torch.addcmul(V, y.unsqueeze(-1), u))
         out = self.head2(self.act(self.head1(h))).squeeze(-1)
         return out, attn
+
+
+def _affine_batch_norm(bn: nn.BatchNorm1d, y: torch.Tensor, u: torch.Tensor, V: torch.Tensor):
+    """``bn`` applied to Z[b, l, c] = y[b, l] u[c] + V[l, c] (statistics over b and l), returned as (u', V') with
+    bn(Z) = y u' + V'. Same semantics as ``nn.BatchNorm1d`` on the flattened tokens: batch statistics (biased
+    variance) in training, running statistics updated with the unbiased variance; running statistics in eval."""
+    if bn.training or bn.running_mean is None:
+        n = y.numel()
+        y_mean = y.mean()
+        yl = y.mean(0) - y_mean  # per-gene mean of y, centred: (l,)
+        V_mean = V.mean(0)
+        Vc = V - V_mean
+        mean = u * y_mean + V_mean
+        var = (u.square() * (y - y_mean).square().mean() + 2.0 * u * (yl @ Vc) / yl.numel() + Vc.square().mean(0))
+        var = var.clamp_min(0.0)
+        if bn.training and bn.track_running_stats and bn.running_mean is not None:
+            with torch.no_grad():
+                bn.num_batches_tracked.add_(1)
+                m = bn.momentum if bn.momentum is not None else 1.0 / float(bn.num_batches_tracked)
+                bn.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
+                bn.running_var.mul_(1 - m).add_(var.detach() * (n / max(n - 1, 1)), alpha=m)
+    else:
+        mean, var = bn.running_mean, bn.running_var
+    scale = torch.rsqrt(var + bn.eps)
+    if bn.affine:
+        scale = scale * bn.weight
+    shift = -mean * scale + (bn.bias if bn.affine else 0.0)
+    return u * scale, V * scale + shift
 
 
 def n_parameters(module: nn.Module) -> int:

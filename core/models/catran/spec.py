@@ -20,8 +20,10 @@ SPEC = MethodSpec(
         Param("batch_cells", 2048, "Cells per mini-batch (at most).", kind="int", min=16, max=100000),
         Param("max_genes", 500, "Genes per mini-batch (a random subset when the dataset has more).", kind="int", min=2, max=20000),
         Param("hide_fraction", 0.8, "Fraction of genes hidden (shuffled) in each cell.", min=0.05, max=0.95),
-        Param("min_steps_per_epoch", 20, "At least this many optimiser steps per epoch: small datasets fit in one batch, "
-              "and 25 epochs x 20 steps train them to convergence (x 10 did not, on BEELINE).", kind="int", min=1, max=1000),
+        Param("min_steps_per_epoch", 20, "Per epoch, at least this many optimiser steps in which a given gene pair is in the "
+              "batch (with more genes than 'Genes per mini-batch', divided by the chance that a pair is drawn together: "
+              "BEELINE mDC, 821 genes, gets 54 steps). Small datasets fit in one batch; 25 epochs x 20 steps train them "
+              "(x 10 did not, on BEELINE).", kind="int", min=1, max=1000),
         Param("perturbation_key", "", "obs column naming each cell's perturbed gene ('control' otherwise); empty = observational.", kind="str"),
         Param("intervention_weight", 10.0, "Weight of the interventional loss (10 as in the authors' code).", min=0.0, max=1000.0),
         Param("intervention_target", "effect", "Attention target for a perturbed gene's outgoing edges: 'effect' (default) = its "

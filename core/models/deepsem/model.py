@@ -2,7 +2,7 @@
 
     model = DeepSEM(adata, setting="non-specific", n_members=10, seed=0)
     model.train(ctx=ctx)                 # preset epochs / alpha / beta unless given
-    edges = model.get_grn(tfs=tfs)       # |W| averaged over members, signed mean W kept
+    edges = model.get_grn(tfs=tfs)       # members combined (consensus filter, mean rank), signed mean W kept
     Z = model.get_latent()               # GRN-mixed posterior mean (cells x genes), for an embedding
     sim = model.simulate(n_cells=500, noise=1.0, seed=0)
 
@@ -28,6 +28,7 @@ from ...device import resolve_device
 from ...errors import InputError
 from ...grn.edges import adjacency_to_edges
 from ...jobs.context import RunContext, seed_everything
+from .aggregate import DEFAULT_RULE, RULES, aggregate_members
 from .module import DeepSEMModule
 from .preprocess import Transform, expression_matrix
 from .train import train_deepsem
@@ -144,12 +145,23 @@ class DeepSEM:
             np.fill_diagonal(w, 0.0)  # 0 by construction; a checkpoint edited by hand cannot add self-loops
         return W
 
-    def get_grn(self, tfs: Sequence[str] | None = None, top_k: int | None = None) -> pd.DataFrame:
-        """Edge table: weight = |W| averaged over members, signed_weight = mean W; sources limited to ``tfs``."""
+    def get_grn(self, tfs: Sequence[str] | None = None, top_k: int | None = None,
+                aggregate: str = DEFAULT_RULE) -> pd.DataFrame:
+        """Edge table, sources limited to ``tfs``: weight = the members' combined score (``aggregate``, a rule of
+        :mod:`.aggregate`; one member: |W|), signed_weight = mean W of the members kept. ``attrs["members_kept"]``
+        lists the members used (the consensus rules leave out members that disagree with the others)."""
+        if aggregate not in RULES:
+            raise InputError(f"Unknown aggregation rule {aggregate!r}; choose from {list(RULES)}.")
         W = self.adjacency()
-        scores = np.abs(W).mean(0).T  # scores[source, target]
-        signed = W.mean(0).T
-        return adjacency_to_edges(scores, self.genes, tfs=tfs, signed=signed, top_k=top_k)
+        G = len(self.genes)
+        cand = ~np.eye(G, dtype=bool)
+        if tfs is not None:
+            cand &= np.isin(np.asarray(self.genes), list(map(str, tfs)))[None, :]  # (target, source)
+        scores, keep = aggregate_members(W, aggregate, cand)
+        edges = adjacency_to_edges(scores.T, self.genes, tfs=tfs, signed=W[keep].mean(0).T, top_k=top_k)
+        edges.attrs["members_kept"] = [int(i) for i in np.flatnonzero(keep)]
+        edges.attrs["aggregate"] = aggregate
+        return edges
 
     def _matrix(self, adata) -> tuple[np.ndarray, np.ndarray | None]:
         if adata is None:
@@ -274,9 +286,12 @@ def deepsem_grn(
     threads: int = 0,
     prior: str = "standard",
     kl: str = "analytic",
+    aggregate: str = DEFAULT_RULE,
 ) -> pd.DataFrame:
     """GRN runner: train a DeepSEM ensemble and return its edge table (sources = ``ctx.tfs`` when given)."""
     ctx = ctx or RunContext()
+    if aggregate not in RULES:  # before training, not after
+        raise InputError(f"Unknown aggregation rule {aggregate!r}; choose from {list(RULES)}.")
     if threads:
         torch.set_num_threads(int(threads))
     model = DeepSEM(adata, setting=setting, n_members=ensemble, hidden=hidden, seed=ctx.seed, layer=layer or None,
@@ -286,7 +301,12 @@ def deepsem_grn(
     if ctx.run_dir is not None:
         model.save(ctx.checkpoint_dir / "deepsem.pt")
     ctx.log(f"DeepSEM: {model.n_parameters} parameters")
-    edges = model.get_grn(tfs=ctx.tfs)
-    edges.attrs.update({"n_parameters": int(model.n_parameters), "ensemble": int(ensemble),
+    edges = model.get_grn(tfs=ctx.tfs, aggregate=aggregate)
+    kept = edges.attrs["members_kept"]
+    if len(kept) < ensemble:
+        dropped = sorted(set(range(ensemble)) - set(kept))
+        ctx.log(f"ensemble: {len(kept)} of {ensemble} members kept; left out (their strongest edges disagree with "
+                f"the others'): seeds {', '.join(str(ctx.seed + i) for i in dropped)}")
+    edges.attrs.update({"n_parameters": int(model.n_parameters), "ensemble": int(ensemble), "n_members_kept": len(kept),
                         "epochs": int(model.config["train"]["epochs"]), "device": str(model.module.W.device)})
     return edges

@@ -1,6 +1,7 @@
 """MethodSpec of DeepSEM: every hyperparameter, and the two published presets."""
 
 from ...specs import MethodSpec, Param
+from .aggregate import DEFAULT_RULE, RULES
 from .model import SETTINGS
 
 _NS, _CT = SETTINGS["non-specific"], SETTINGS["cell-type-specific"]
@@ -12,7 +13,7 @@ SPEC = MethodSpec(
     runner="core.models.deepsem.model:deepsem_grn",
     neural=True,
     description=(
-        "DeepSEM (Shu et al. 2021): a beta-VAE whose latent layer is a linear SEM; the GRN is |W|, averaged "
+        "DeepSEM (Shu et al. 2021): a beta-VAE whose latent layer is a linear SEM; the GRN is |W|, combined "
         "over an ensemble of seeds trained together in one batched model. Pick a preset: non-specific "
         "(per-gene z-score, MSE on all entries) or cell-type-specific (non-zero standardisation, MSE on "
         "non-zero entries). Unset epochs/alpha/beta follow the chosen setting."
@@ -21,8 +22,13 @@ SPEC = MethodSpec(
         Param("setting", "non-specific", "Input transform and loss: non-specific = per-gene z-score, MSE on all "
               "entries; cell-type-specific = standardise each gene on its non-zero values (clip [-10, 10]), MSE "
               "on non-zero entries only.", kind="choice", choices=tuple(SETTINGS)),
-        Param("ensemble", 10, "Number of seeds trained together (one batched model); |W| is averaged over them.",
+        Param("ensemble", 10, "Number of seeds trained together (one batched model); their |W| are combined (see aggregate).",
               kind="int", min=1, max=100),
+        Param("aggregate", DEFAULT_RULE, "How members are combined into one network. consensus_rank (default): leave out "
+              "members whose top 1% edges overlap the other members' consensus less than 0.6 x the ensemble's median "
+              "overlap, then average each member's rank of |W|; consensus: the same filter, then mean |W|; mean: mean "
+              "|W| over all members (the authors' advice); rank: mean rank over all members. Measured in "
+              "bench/deepsem_aggregate.py.", kind="choice", choices=RULES),
         Param("epochs", _NS["epochs"], "Training epochs (non-specific 90, cell-type-specific 150).", kind="int",
               min=1, max=10000),
         Param("alpha", _NS["alpha"], "Weight of the L1 penalty alpha*mean(|W|) (non-specific 100, "

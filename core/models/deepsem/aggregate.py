@@ -1,0 +1,90 @@
+"""Combining the W of DeepSEM ensemble members into one edge score.
+
+The authors advise averaging |W| over seeds. Trained members do not all land in the same kind of solution,
+though: on BEELINE some members' W collapses towards 0 (lowest loss), most stay near their initial scale,
+and a few settle in solutions whose strongest edges the other members do not share (and that score far
+worse against every reference network). A plain mean lets such a member's large |W| pull the ensemble.
+
+Rules (``aggregate_members(..., rule=...)``):
+
+* ``"mean"``: mean |W| (the authors' advice);
+* ``"consensus"`` (default): drop the members whose strongest edges disagree with the rest of the ensemble,
+  then mean |W| over the others (see :func:`member_agreement`);
+* ``"rank"``: mean of each member's within-member rank of |W| (every member counts equally whatever its scale);
+* ``"consensus_rank"``: the consensus filter, then mean rank.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import rankdata
+
+RULES = ("consensus_rank", "consensus", "mean", "rank")
+DEFAULT_RULE = "consensus_rank"
+
+
+def _ranks(X: np.ndarray) -> np.ndarray:
+    return rankdata(X, axis=1)
+
+
+def member_agreement(W: np.ndarray, candidates: np.ndarray | None = None, top_fraction: float = 0.01) -> np.ndarray:
+    """Per member: the share of its top ``top_fraction`` candidate edges (by |W|) that are also among the top of
+    the leave-one-out consensus (the mean rank of the other members). W: (members, target, source)."""
+    X = _candidate_scores(W, candidates)
+    m, n = X.shape
+    if m < 3:
+        return np.ones(m)
+    k = int(min(n - 1, max(10, round(top_fraction * n))))
+    R = _ranks(X)
+    total = R.sum(0)
+    out = np.empty(m)
+    for i in range(m):
+        loo = (total - R[i]) / (m - 1)
+        mine = np.argpartition(-R[i], k)[:k]
+        theirs = np.argpartition(-loo, k)[:k]
+        out[i] = np.intersect1d(mine, theirs, assume_unique=True).size / k
+    return out
+
+
+def consensus_members(W: np.ndarray, candidates: np.ndarray | None = None, top_fraction: float = 0.01,
+                      min_ratio: float = 0.6) -> np.ndarray:
+    """Boolean mask of the members kept: agreement (:func:`member_agreement`) at least ``min_ratio`` times the
+    ensemble's median agreement. Fewer than half the members can fall below a fraction of the median, so at
+    least half are always kept; with no shared signal (every agreement near chance) all are kept."""
+    agree = member_agreement(W, candidates, top_fraction)
+    med = float(np.median(agree))
+    chance = top_fraction  # expected overlap of two unrelated top-k sets (k = top_fraction of the candidates)
+    if med <= 3 * chance:  # no consensus to speak of: nothing to leave out
+        return np.ones(len(agree), bool)
+    return agree >= min_ratio * med
+
+
+def _candidate_scores(W: np.ndarray, candidates: np.ndarray | None) -> np.ndarray:
+    A = np.abs(np.asarray(W, dtype=np.float64))
+    flat = A.reshape(A.shape[0], -1)
+    return flat if candidates is None else flat[:, np.asarray(candidates, bool).ravel()]
+
+
+def aggregate_members(W: np.ndarray, rule: str = "consensus_rank", candidates: np.ndarray | None = None,
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """One score per edge from members' W (members, target, source): ``(scores (target, source), kept members)``.
+
+    ``candidates`` (bool, target x source) marks the edges that can be reported (e.g. TF sources, no self-pairs);
+    the consensus filter and the ranks look at those only (for rank rules other entries score 0).
+    """
+    if rule not in RULES:
+        raise ValueError(f"unknown aggregation rule {rule!r}; choose from {RULES}")
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim == 2:
+        W = W[None]
+    keep = consensus_members(W, candidates) if rule.startswith("consensus") else np.ones(len(W), bool)
+    A = np.abs(W[keep])
+    if not rule.endswith("rank"):
+        return A.mean(0), keep
+    X = _candidate_scores(A, candidates)
+    mean_rank = _ranks(X).mean(0) / X.shape[1]
+    if candidates is None:
+        return mean_rank.reshape(W.shape[1:]), keep
+    out = np.zeros(W.shape[1:])
+    out[np.asarray(candidates, bool)] = mean_rank
+    return out, keep
