@@ -65,7 +65,7 @@ def deepsem_run(adata, tfs, setting: str, members: int, device: str, epochs: int
     ctx.on_progress = lambda r: ticks.append(time.perf_counter())
     sync(device)
     t0 = time.perf_counter()
-    train_opts = {k: options.pop(k) for k in ("lr_decay",) if k in options}
+    train_opts = {k: options.pop(k) for k in ("lr_decay", "inverse_updates") if k in options}
     model = DeepSEM(adata, setting=setting, n_members=members, seed=seed, **options)
     model.train(epochs=epochs, ctx=ctx, device=device, **train_opts)
     edges = model.get_grn(tfs=tfs)
@@ -85,6 +85,8 @@ def main() -> int:
     ap.add_argument("--cases", nargs="*", default=["mDC_TFs500", "mHSC-L_TFs500"])
     ap.add_argument("--profile", action="store_true", help="also profile 6 epochs of the 10-member mDC ensemble")
     ap.add_argument("--skip-main", action="store_true", help="skip the main DeepSEM/CaTran/VAE measurements")
+    ap.add_argument("--ens10-only", action="store_true", help="only the 10-member mDC ensemble (NS), timed with "
+                    "Newton-Schulz inverse updates (the CUDA default) and with an LU solve per batch")
     ap.add_argument("--variants", action="store_true", help="also the reference code's prior/KL and LR-decay choices")
     ap.add_argument("--linalg", nargs="*", default=[], help="also time the mDC ensemble with these CUDA linalg backends "
                     "(torch.backends.cuda.preferred_linalg_library: cusolver, magma)")
@@ -100,6 +102,15 @@ def main() -> int:
         print(json.dumps(row), flush=True)
 
     data = Path(args.data)
+    if args.ens10_only:
+        adata, truths, tfs = load_case(data / args.cases[0])
+        deepsem_run(adata, tfs, "non-specific", 10, dev, 3)  # warm-up
+        for updates in (True, False, True):
+            model, edges, wall, spe, peak = deepsem_run(adata, tfs, "non-specific", 10, dev, ep, inverse_updates=updates)
+            emit({"case": args.cases[0], "method": f"deepsem ens10 non-specific, inverse updates {updates}",
+                  "wall_s": round(wall, 2), "s_per_epoch": round(spe, 4) if spe else None, "peak_gpu_mb": round(peak) if peak else None,
+                  **{f"{n}_epr": round(score_grn(edges, truths[n])["epr"], 3) for n in NETS["non-specific"]}})
+        args.skip_main = True
     for ci, case in enumerate([] if args.skip_main else args.cases):
         adata, truths, tfs = load_case(data / case)
         if ci == 0:  # warm-up: CUDA context, cuBLAS/cuSOLVER handles, kernels

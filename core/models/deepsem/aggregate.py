@@ -24,49 +24,54 @@ DEFAULT_RULE = "consensus_rank"
 
 
 def _ranks(X: np.ndarray) -> np.ndarray:
+    """Within-row ranks (ties averaged), 1 = weakest."""
     return rankdata(X, axis=1)
 
 
-def member_agreement(W: np.ndarray, candidates: np.ndarray | None = None, top_fraction: float = 0.01) -> np.ndarray:
-    """Per member: the share of its top ``top_fraction`` candidate edges (by |W|) that are also among the top of
-    the leave-one-out consensus (the mean rank of the other members). W: (members, target, source)."""
-    X = _candidate_scores(W, candidates)
-    m, n = X.shape
+def _agreement(R: np.ndarray, top_fraction: float) -> np.ndarray:
+    m, n = R.shape
     if m < 3:
         return np.ones(m)
     k = int(min(n - 1, max(10, round(top_fraction * n))))
-    R = _ranks(X)
     total = R.sum(0)
     out = np.empty(m)
     for i in range(m):
-        loo = (total - R[i]) / (m - 1)
+        loo = total - R[i]  # the other members' mean rank, times (m - 1)
         mine = np.argpartition(-R[i], k)[:k]
         theirs = np.argpartition(-loo, k)[:k]
         out[i] = np.intersect1d(mine, theirs, assume_unique=True).size / k
     return out
 
 
-def consensus_members(W: np.ndarray, candidates: np.ndarray | None = None, top_fraction: float = 0.01,
-                      min_ratio: float = 0.6) -> np.ndarray:
-    """Boolean mask of the members kept: agreement (:func:`member_agreement`) at least ``min_ratio`` times the
-    ensemble's median agreement. Fewer than half the members can fall below a fraction of the median, so at
-    least half are always kept; with no shared signal (every agreement near chance) all are kept."""
-    agree = member_agreement(W, candidates, top_fraction)
+def _keep(agree: np.ndarray, top_fraction: float, min_ratio: float) -> np.ndarray:
     med = float(np.median(agree))
-    chance = top_fraction  # expected overlap of two unrelated top-k sets (k = top_fraction of the candidates)
-    if med <= 3 * chance:  # no consensus to speak of: nothing to leave out
+    if med <= 3 * top_fraction:  # no consensus to speak of (chance overlap = top_fraction): nothing to leave out
         return np.ones(len(agree), bool)
     return agree >= min_ratio * med
 
 
 def _candidate_scores(W: np.ndarray, candidates: np.ndarray | None) -> np.ndarray:
-    A = np.abs(np.asarray(W, dtype=np.float64))
+    A = np.abs(np.asarray(W, dtype=np.float32))
     flat = A.reshape(A.shape[0], -1)
     return flat if candidates is None else flat[:, np.asarray(candidates, bool).ravel()]
 
 
-def aggregate_members(W: np.ndarray, rule: str = "consensus_rank", candidates: np.ndarray | None = None,
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def member_agreement(W: np.ndarray, candidates: np.ndarray | None = None, top_fraction: float = 0.01) -> np.ndarray:
+    """Per member: the share of its top ``top_fraction`` candidate edges (by |W|) that are also among the top of
+    the leave-one-out consensus (the mean rank of the other members). W: (members, target, source)."""
+    return _agreement(_ranks(_candidate_scores(W, candidates)), top_fraction)
+
+
+def consensus_members(W: np.ndarray, candidates: np.ndarray | None = None, top_fraction: float = 0.01,
+                      min_ratio: float = 0.6) -> np.ndarray:
+    """Boolean mask of the members kept: agreement (:func:`member_agreement`) at least ``min_ratio`` times the
+    ensemble's median agreement. Fewer than half the members can fall below a fraction of the median, so at
+    least half are always kept; with no shared signal (median agreement near chance) all are kept."""
+    return _keep(member_agreement(W, candidates, top_fraction), top_fraction, min_ratio)
+
+
+def aggregate_members(W: np.ndarray, rule: str = DEFAULT_RULE, candidates: np.ndarray | None = None,
+                      top_fraction: float = 0.01, min_ratio: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
     """One score per edge from members' W (members, target, source): ``(scores (target, source), kept members)``.
 
     ``candidates`` (bool, target x source) marks the edges that can be reported (e.g. TF sources, no self-pairs);
@@ -77,12 +82,15 @@ def aggregate_members(W: np.ndarray, rule: str = "consensus_rank", candidates: n
     W = np.asarray(W, dtype=np.float64)
     if W.ndim == 2:
         W = W[None]
-    keep = consensus_members(W, candidates) if rule.startswith("consensus") else np.ones(len(W), bool)
-    A = np.abs(W[keep])
+    keep = np.ones(len(W), bool)
+    R = None
+    if rule.startswith("consensus") or rule.endswith("rank"):
+        R = _ranks(_candidate_scores(W, candidates))  # within-member ranks: computed once, whoever is kept
+    if rule.startswith("consensus"):
+        keep = _keep(_agreement(R, top_fraction), top_fraction, min_ratio)
     if not rule.endswith("rank"):
-        return A.mean(0), keep
-    X = _candidate_scores(A, candidates)
-    mean_rank = _ranks(X).mean(0) / X.shape[1]
+        return np.abs(W[keep]).mean(0), keep
+    mean_rank = R[keep].mean(0) / R.shape[1]
     if candidates is None:
         return mean_rank.reshape(W.shape[1:]), keep
     out = np.zeros(W.shape[1:])

@@ -103,8 +103,10 @@ class DeepSEM:
         gamma: float = 0.95,
         ctx: RunContext | None = None,
         device: str | None = None,
+        inverse_updates: bool | None = None,
     ) -> "DeepSEM":
-        """Alternating RMSprop training; unset epochs/alpha/beta come from the setting's preset."""
+        """Alternating RMSprop training; unset epochs/alpha/beta come from the setting's preset.
+        ``inverse_updates``: see :func:`.train.train_deepsem` (default: on CUDA only)."""
         ctx = ctx or RunContext()
         preset = setting_defaults(self.config["setting"])
         epochs = int(preset["epochs"] if epochs is None else epochs)
@@ -124,7 +126,7 @@ class DeepSEM:
         self.history = train_deepsem(
             self.module, Z, mask, epochs=epochs, batch_size=batch_size, lr=lr, lr_w_ratio=lr_w_ratio,
             alpha=alpha, beta=beta, k1=k1, k2=k2, lr_decay=lr_decay, gamma=gamma,
-            seed=self.config["seed"], ctx=ctx,
+            seed=self.config["seed"], ctx=ctx, inverse_updates=inverse_updates,
         )
         self.config["train"] = {
             "epochs": epochs, "alpha": alpha, "beta": beta, "batch_size": batch_size, "lr": lr,

@@ -127,6 +127,47 @@ def per_member_linalg(fn, a: torch.Tensor, *args, **kwargs) -> torch.Tensor:
     return torch.stack([fn(a_s, *(p[s] for p in per_arg), **kwargs) for s, a_s in enumerate(a.unbind(0))])
 
 
+class _ApplyInverse(torch.autograd.Function):
+    """y = z @ X where X = A^-1 is supplied (kept up to date by :func:`refine_inverse`), with the gradients of
+    z @ A^-1: dz = g X^T, dA = -X^T z^T g X^T = -y^T (g X^T). z: (S, B, G); a, x_inv: (S, G, G)."""
+
+    @staticmethod
+    def forward(ctx, z, a, x_inv):
+        y = torch.bmm(z, x_inv)
+        ctx.save_for_backward(y, x_inv)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, x_inv = ctx.saved_tensors
+        gz = torch.bmm(g, x_inv.mT)
+        ga = -torch.bmm(y.mT, gz) if ctx.needs_input_grad[1] else None
+        return gz, ga, None
+
+
+@torch.no_grad()
+def refine_inverse(a: torch.Tensor, x: torch.Tensor, tol: float = 1e-5, max_iter: int = 8) -> torch.Tensor:
+    """A^-1 from a nearby inverse ``x`` by Newton-Schulz steps X <- X + X (I - A X) (quadratic convergence while
+    max|I - A X| < 1); falls back to an LU inverse when they do not bring max|I - A X| under ``tol`` (float32:
+    about what an LU inverse leaves) or stop improving. For the W-only epochs on a GPU, where W moves a little
+    per step and two batched matmuls per step are far cheaper than a batched LU."""
+    eye = torch.eye(a.shape[-1], device=a.device, dtype=a.dtype)
+    best = float("inf")
+    for _ in range(max_iter):
+        r = eye - torch.bmm(a, x)
+        err = float(r.abs().amax())
+        if err < tol:
+            return x
+        if err > 0.5 or err > 0.5 * best:  # too far, or stalled at the float floor
+            break
+        best = err
+        x = torch.baddbmm(x, x, r)
+    r = eye - torch.bmm(a, x)
+    if float(r.abs().amax()) < 10 * tol:
+        return x
+    return per_member_linalg(torch.linalg.inv, a)
+
+
 class _Buffers:
     """Reusable activation buffers (big allocations are slow on CPU: fresh pages for every batch)."""
 
@@ -245,9 +286,12 @@ class DeepSEMModule(nn.Module):
         return out[..., 0], out[..., 1]
 
     def decode(self, z, a=None, a_inv=None, member: int | None = None) -> torch.Tensor:
-        """z: (S, B, G) in the mixed space -> reconstruction (S, B, G). Uses a_inv if given, else solves
-        with a = I - W^T. With ``member``, z, a and a_inv hold that member only (S = 1)."""
-        if a_inv is not None:
+        """z: (S, B, G) in the mixed space -> reconstruction (S, B, G). Uses a_inv = (I - W^T)^-1 if given (with
+        gradients to ``a`` when it requires them), else solves with a = I - W^T. With ``member``, z, a and a_inv
+        hold that member only (S = 1)."""
+        if a_inv is not None and a is not None and a.requires_grad:  # W-only epochs: a supplied inverse of a
+            zi = _ApplyInverse.apply(z, a, a_inv)
+        elif a_inv is not None:
             zi = torch.bmm(z, a_inv)
         else:
             zi = per_member_linalg(torch.linalg.solve, a, z, left=False)  # z @ A^-1, one LU per member

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from ...jobs.context import RunContext
-from .module import DeepSEMModule, per_member_linalg
+from .module import DeepSEMModule, per_member_linalg, refine_inverse
 
 
 def _set_trainable(params, flag: bool) -> None:
@@ -49,10 +49,13 @@ def train_deepsem(
     gamma: float = 0.95,
     seed: int = 0,
     ctx: RunContext | None = None,
+    inverse_updates: bool | None = None,
 ) -> list[dict]:
     """Train ``module`` in place on the transformed matrix ``Z`` (cells x genes, on the module's device).
 
     Reports ``ctx.progress`` every epoch with the members' mean loss and its terms; returns the history.
+    ``inverse_updates`` (default: on CUDA only): in the W-only epochs keep (I - W^T)^-1 up to date by
+    Newton-Schulz steps after each W step (:func:`refine_inverse`) instead of an LU solve per batch.
     """
     ctx = ctx or RunContext()
     device = Z.device
@@ -65,6 +68,9 @@ def train_deepsem(
     n = Z.shape[0]
     cycle = k1 + k2
     enc_cache = None
+    if inverse_updates is None:
+        inverse_updates = device.type == "cuda"
+    w_inv = None  # (I - W^T)^-1 kept current through the W-only epochs (inverse_updates)
     module.train()
     for epoch in range(epochs):
         nets_phase = epoch % cycle < k1
@@ -77,6 +83,7 @@ def train_deepsem(
                 a = module.grn_matrix()
                 a_inv = per_member_linalg(torch.linalg.inv, a)
                 l1 = module.l1()
+            w_inv = a_inv if inverse_updates else None
             opt = opt_nets
         else:
             _set_trainable(nets, False)
@@ -91,12 +98,14 @@ def train_deepsem(
             x = Z[idx]
             m = mask[idx] if mask is not None else None
             enc = (enc_cache[0][:, idx], enc_cache[1][:, idx]) if enc_cache is not None else None
-            out = module(x, m, enc=enc, a=a, a_inv=a_inv, l1=l1, generator=noise_gen)
+            out = module(x, m, enc=enc, a=a, a_inv=a_inv if nets_phase else w_inv, l1=l1, generator=noise_gen)
             per_member = out["rec"] + beta * out["kl"] + alpha * out["l1"]
             opt.zero_grad(set_to_none=True)
             per_member.sum().backward()
             module.zero_grad_diagonal()
             opt.step()
+            if w_inv is not None and not nets_phase:
+                w_inv = refine_inverse(module.grn_matrix().detach(), w_inv)
             with torch.no_grad():
                 sums += torch.stack([per_member.mean(), out["rec"].mean(), out["kl"].mean(), out["l1"].mean()])
         if sched is not None:
