@@ -11,7 +11,9 @@ beyond what is listed: the KL term is the analytic KL(q || N(0, I)) averaged ove
 reference uses a one-sample Monte-Carlo estimate against a one-component Gaussian-mixture prior, i.e. a
 learned per-gene Gaussian); the encoder's first layer takes the value alone (the reference appends the
 constant one-cluster indicator, an extra randomly initialised bias); (I - W^T)^-1 is inverted once per
-network epoch (W frozen) and LU-solved per batch in W epochs (the reference inverts per batch); the
+network epoch (W frozen) and, in W epochs, LU-solved per batch on the CPU or carried from step to step by
+Newton-Schulz updates on CUDA (the reference inverts per batch); members are combined by a consensus filter
+and mean rank by default (``aggregate``; the authors average |W|); the
 networks' learning rate is constant by default (see the ``lr_decay`` parameter).
 """
 
