@@ -148,8 +148,8 @@ class _ApplyInverse(torch.autograd.Function):
 @torch.no_grad()
 def refine_inverse(a: torch.Tensor, x: torch.Tensor, tol: float = 1e-5, max_iter: int = 8) -> torch.Tensor:
     """A^-1 from a nearby inverse ``x`` by Newton-Schulz steps X <- X + X (I - A X) (quadratic convergence while
-    max|I - A X| < 1); falls back to an LU inverse when they do not bring max|I - A X| under ``tol`` (float32:
-    about what an LU inverse leaves) or stop improving. For the W-only epochs on a GPU, where W moves a little
+    max|I - A X| < 1); stops at max|I - A X| < ``tol`` (float32: about what an LU inverse leaves) and falls back
+    to an LU inverse when the steps diverge or stall above 10 x ``tol``. For the W-only epochs on a GPU, where W moves a little
     per step and two batched matmuls per step are far cheaper than a batched LU."""
     eye = torch.eye(a.shape[-1], device=a.device, dtype=a.dtype)
     best = float("inf")
