@@ -129,7 +129,7 @@ def per_member_linalg(fn, a: torch.Tensor, *args, **kwargs) -> torch.Tensor:
 
 class _ApplyInverse(torch.autograd.Function):
     """y = z @ X where X = A^-1 is supplied (kept up to date by :func:`refine_inverse`), with the gradients of
-    z @ A^-1: dz = g X^T, dA = -X^T z^T g X^T = -y^T (g X^T). z: (S, B, G); a, x_inv: (S, G, G)."""
+    z @ A^-1: dz = g X^T, dA = -X^T z^T g X^T = -y^T (g X^T). z: (S, B, G); a (or None), x_inv: (S, G, G)."""
 
     @staticmethod
     def forward(ctx, z, a, x_inv):
@@ -289,10 +289,8 @@ class DeepSEMModule(nn.Module):
         """z: (S, B, G) in the mixed space -> reconstruction (S, B, G). Uses a_inv = (I - W^T)^-1 if given (with
         gradients to ``a`` when it requires them), else solves with a = I - W^T. With ``member``, z, a and a_inv
         hold that member only (S = 1)."""
-        if a_inv is not None and a is not None and a.requires_grad:  # W-only epochs: a supplied inverse of a
+        if a_inv is not None:  # gradients reach ``a`` only where it requires them (W-only epochs)
             zi = _ApplyInverse.apply(z, a, a_inv)
-        elif a_inv is not None:
-            zi = torch.bmm(z, a_inv)
         else:
             zi = per_member_linalg(torch.linalg.solve, a, z, left=False)  # z @ A^-1, one LU per member
         S, B, G = zi.shape

@@ -105,7 +105,8 @@ def train_deepsem(
             module.zero_grad_diagonal()
             opt.step()
             if w_inv is not None and not nets_phase:
-                w_inv = refine_inverse(module.grn_matrix().detach(), w_inv)
+                with torch.no_grad():
+                    w_inv = refine_inverse(module.grn_matrix(), w_inv)
             with torch.no_grad():
                 sums += torch.stack([per_member.mean(), out["rec"].mean(), out["kl"].mean(), out["l1"].mean()])
         if sched is not None:
