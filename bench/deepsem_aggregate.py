@@ -20,13 +20,14 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from beeline_case import NETS, load_truths  # noqa: E402
 from core.grn.edges import adjacency_to_edges  # noqa: E402
 from core.grn.scoring import score_grn  # noqa: E402
 from core.models.deepsem.aggregate import RULES, aggregate_members  # noqa: E402
 
 DATA = Path(os.environ.get("SCGRN_SHARED", ROOT.parent / "shared")) / "data" / "beeline"
-NETS = {"non-specific": ("STRING", "NonSpecific"), "cell-type-specific": ("Specific",)}
 
 
 def score(scores_tf: np.ndarray, genes: np.ndarray, tfs: np.ndarray, truth: pd.DataFrame) -> tuple[float, float]:
@@ -58,9 +59,9 @@ def main() -> int:
         m = len(W)
         subsets = [np.arange(m)] + ([np.sort(rng.choice(m, args.size, replace=False)) for _ in range(args.subsets)]
                                     if m > args.size else [])
+        truths = load_truths(DATA / case)
         for net in NETS[setting]:
-            t = pd.read_csv(DATA / case / f"network_{net}.csv")
-            truth = pd.DataFrame({"source": t.iloc[:, 0].astype(str), "target": t.iloc[:, 1].astype(str)})
+            truth = truths[net]
             alone = np.array([score(np.abs(w), genes, tfs, truth) for w in W])
             res = {r: [] for r in RULES}
             for sub in subsets:

@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
@@ -26,14 +25,15 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from beeline_case import NETS, load_case  # noqa: E402
 from core.grn.edges import adjacency_to_edges  # noqa: E402
 from core.grn.scoring import score_grn  # noqa: E402
 from core.jobs.context import RunContext  # noqa: E402
 from core.models.deepsem.model import DeepSEM  # noqa: E402
 
 DATA = Path(os.environ.get("SCGRN_SHARED", ROOT.parent / "shared")) / "data" / "beeline"
-NETS = {"non-specific": ("STRING", "NonSpecific"), "cell-type-specific": ("Specific",)}
 REFERENCE = {"STRING": 1.83, "NonSpecific": 3.07, "Specific": 1.03}  # reference DeepSEM on mDC (issue #3)
 
 
@@ -87,14 +87,7 @@ def main() -> int:
     if not case.is_dir():
         print(f"{case} not found (needs ../shared)")
         return 1
-    df = pd.read_csv(case / "expression.csv", index_col=0)
-    adata = types.SimpleNamespace(X=df.T.values.astype(np.float32), var_names=pd.Index(df.index.astype(str)), layers={})
-    truths = {}
-    for n in ("STRING", "NonSpecific", "Specific"):
-        t = pd.read_csv(case / f"network_{n}.csv")
-        truths[n] = pd.DataFrame({"source": t.iloc[:, 0].astype(str), "target": t.iloc[:, 1].astype(str)})
-    tfs = (sorted(pd.read_csv(case / "tfs.csv")["TF"].astype(str)) if (case / "tfs.csv").exists()
-           else sorted(set().union(*(set(t.source) for t in truths.values()))))
+    adata, truths, tfs = load_case(case)
     for setting in args.settings:
         t0 = time.perf_counter()
         model = DeepSEM(adata, setting=setting, n_members=args.members, seed=args.seed)

@@ -19,11 +19,9 @@ import argparse
 import json
 import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,24 +31,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from core.grn.scoring import score_grn  # noqa: E402
 from core.jobs.context import RunContext  # noqa: E402
 from core.models.deepsem.model import DeepSEM  # noqa: E402
+from beeline_case import NETS, load_case  # noqa: E402
 from deepsem_members import member_scores  # noqa: E402
-
-NETS = {"non-specific": ("STRING", "NonSpecific"), "cell-type-specific": ("Specific",)}
-
-
-def load_case(case: Path):
-    df = pd.read_csv(case / "expression.csv", index_col=0)  # genes x cells
-    adata = types.SimpleNamespace(X=df.T.values.astype(np.float32), var_names=pd.Index(df.index.astype(str)), layers={})
-    truths = {}
-    for n in ("STRING", "NonSpecific", "Specific"):
-        t = pd.read_csv(case / f"network_{n}.csv")
-        truths[n] = pd.DataFrame({"source": t.iloc[:, 0].astype(str), "target": t.iloc[:, 1].astype(str), "weight": 1.0})
-    if (case / "tfs.csv").exists():
-        tfs = sorted(pd.read_csv(case / "tfs.csv")["TF"].astype(str))
-    else:
-        tfs = sorted(set().union(*(set(t.source) for t in truths.values())))
-    return adata, truths, tfs
-
 
 def sync(device: str) -> None:
     if device.startswith("cuda"):

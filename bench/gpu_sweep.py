@@ -33,7 +33,7 @@ CASES = ("mDC_TFs500", "mHSC-L_TFs500")
 
 def deepsem_job(data: str, out: str, device: str, case: str, setting: str, members: int, epochs: int | None) -> dict:
     from deepsem_members import member_losses, member_scores, save_members
-    from gpu_check import NETS, load_case
+    from beeline_case import NETS, load_case
 
     from core.jobs.context import RunContext
     from core.models.deepsem.model import DeepSEM
@@ -54,7 +54,7 @@ def deepsem_job(data: str, out: str, device: str, case: str, setting: str, membe
 
 
 def catran_job(data: str, out: str, device: str, case: str, steps: int, lr: float, seed: int, epochs: int) -> dict:
-    from gpu_check import load_case
+    from beeline_case import load_case
 
     from core.grn.scoring import score_grn
     from core.jobs.context import RunContext
