@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from beeline_case import NETS, load_case  # noqa: E402
 from core.grn.edges import adjacency_to_edges  # noqa: E402
 from core.grn.scoring import score_grn  # noqa: E402
-from core.jobs.context import RunContext  # noqa: E402
+from core.context import RunContext  # noqa: E402
 from core.models.deepsem.model import DeepSEM  # noqa: E402
 
 DATA = Path(os.environ.get("SCGRN_SHARED", ROOT.parent / "shared")) / "data" / "beeline"

@@ -35,7 +35,7 @@ def _one(args) -> dict:
     import torch
 
     sys.path.insert(0, str(ROOT))
-    from core.jobs.context import RunContext
+    from core.context import RunContext
     from core.registry import get_method
 
     if args.threads:

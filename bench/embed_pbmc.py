@@ -40,7 +40,7 @@ def worker(kind: str, likelihood: str, epochs: int, warmup: int, out: Path, clus
     t0 = time.perf_counter()
     if kind == "pca":
         from core.embedding.pca import run_pca
-        from core.jobs.context import RunContext
+        from core.context import RunContext
 
         latent = run_pca(adata, RunContext(), n_comps=10).obsm["X_pca"]
     else:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from core.grn.scoring import score_grn  # noqa: E402
-from core.jobs.context import RunContext  # noqa: E402
+from core.context import RunContext  # noqa: E402
 from core.models.deepsem.model import DeepSEM  # noqa: E402
 from beeline_case import NETS, load_case  # noqa: E402
 from deepsem_members import member_scores  # noqa: E402

@@ -35,7 +35,7 @@ def deepsem_job(data: str, out: str, device: str, case: str, setting: str, membe
     from deepsem_members import member_losses, member_scores, save_members
     from beeline_case import NETS, load_case
 
-    from core.jobs.context import RunContext
+    from core.context import RunContext
     from core.models.deepsem.model import DeepSEM
 
     adata, truths, tfs = load_case(Path(data) / case)
@@ -57,7 +57,7 @@ def catran_job(data: str, out: str, device: str, case: str, steps: int, lr: floa
     from beeline_case import load_case
 
     from core.grn.scoring import score_grn
-    from core.jobs.context import RunContext
+    from core.context import RunContext
     from core.models.catran.model import CaTran
 
     adata, truths, tfs = load_case(Path(data) / case)

@@ -105,7 +105,7 @@ from core.grn.correlation import pearson_grn
 from core.grn.scoring import score_grn
 from core.grn.edges import adjacency_to_edges
 from core.grn.interventional_score import interventional_score
-from core.jobs.context import RunContext
+from core.context import RunContext
 from core.registry import methods
 
 

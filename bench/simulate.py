@@ -72,7 +72,7 @@ def main() -> None:
     if args.quick:
         args.vae_epochs, args.deepsem_epochs, args.likelihoods, args.pbmc_genes = 5, 2, "nb", 30
 
-    from core.jobs.context import RunContext
+    from core.context import RunContext
     from core.simulation.naive import naive_peer
     from core.simulation.quick import train_model
     from core.simulation.simulate import simulate

@@ -8,7 +8,7 @@ import torch
 
 from core.data.perturbation import perturbation_dataset
 from core.errors import InputError
-from core.jobs.context import RunContext
+from core.context import RunContext
 from core.models.catran.model import CaTran, catran_grn, perturbation_indices
 from core.models.catran.module import CaTranModule, n_parameters
 from core.models.catran.train import (

@@ -43,7 +43,7 @@ def test_nonzero_standardize_keeps_zeros():
 def test_synthetic_data_carries_its_network(synthetic_small):
     """Pearson on the simulated counts ranks true edges far above chance (the sample data are learnable)."""
     from core.grn.correlation import pearson_grn
-    from core.jobs.context import RunContext
+    from core.context import RunContext
 
     adata, truth, tfs = synthetic_small
     s = summarize(adata)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from core.jobs.context import RunContext
+from core.context import RunContext
 from core.models.deepsem.model import DeepSEM
 from core.models.deepsem.module import DeepSEMModule, TokenMLP
 from core.models.deepsem.preprocess import Transform, expression_matrix

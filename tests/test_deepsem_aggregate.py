@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.errors import InputError
-from core.jobs.context import RunContext
+from core.context import RunContext
 from core.models.deepsem.aggregate import aggregate_members, consensus_members, member_agreement
 from core.models.deepsem.model import DeepSEM, deepsem_grn
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def finished_vae_run(workspace):
     from core.data.store import save_prepared
     from core.data.synthetic import synthetic_dataset
-    from core.jobs.context import RunContext
+    from core.context import RunContext
     from core.jobs.rundir import create_run
     from core.simulation.quick import train_model
 

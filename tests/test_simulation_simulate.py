@@ -11,7 +11,7 @@ from core.errors import InputError
 
 pytest.importorskip("core.models.vae.model")
 
-from core.jobs.context import RunContext  # noqa: E402
+from core.context import RunContext  # noqa: E402
 from core.simulation.quick import train_model  # noqa: E402
 from core.simulation.simulate import simulate, simulate_from_run  # noqa: E402
 

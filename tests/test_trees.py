@@ -9,7 +9,7 @@ import scanpy as sc
 from core.errors import InputError
 from core.grn.scoring import score_grn
 from core.grn.trees import EarlyStopMonitor, genie3_grn, grnboost2_grn
-from core.jobs.context import RunContext
+from core.context import RunContext
 from core.registry import get_method
 
 

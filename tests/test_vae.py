@@ -9,7 +9,7 @@ import torch
 
 from core.distributions import LIKELIHOODS
 from core.errors import InputError, NonFiniteLossError
-from core.jobs.context import RunContext
+from core.context import RunContext
 from core.models.vae import VAEModel
 
 

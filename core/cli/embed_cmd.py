@@ -33,7 +33,7 @@ def run(args) -> int:
     from ..embedding.task import embed
     from ..errors import InputError
     from ..io.expression import read_expression
-    from ..jobs.context import RunContext
+    from ..context import RunContext
     from ..registry import get_method
     from . import emit
 

@@ -94,7 +94,7 @@ def run(args) -> int:
     from ..grn.edges import write_edges
     from ..grn.task import infer_grn
     from ..io.expression import read_expression
-    from ..jobs.context import RunContext, seed_everything
+    from ..context import RunContext, seed_everything
     from ..registry import get_method
     from . import emit
 

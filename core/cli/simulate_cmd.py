@@ -50,7 +50,7 @@ def run(args) -> int:
         if args.model is None:
             raise InputError(f"{args.source} is not a run directory; to train on a data file give --model deepsem|vae|gmvae.")
         from ..io.expression import read_expression
-        from ..jobs.context import RunContext
+        from ..context import RunContext
         from ..simulation.quick import train_model
 
         real = read_expression(args.source)

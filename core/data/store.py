@@ -18,7 +18,7 @@ import anndata as ad
 import pandas as pd
 
 from ..errors import InputError
-from ..jobs.atomic import read_json, write_json_atomic
+from ..atomic import read_json, write_json_atomic
 from ..jobs.workspace import datasets_dir
 
 

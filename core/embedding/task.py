@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 from ..errors import InputError
-from ..jobs.atomic import write_json_atomic
-from ..jobs.context import RunContext
+from ..atomic import write_json_atomic
+from ..context import RunContext
 from ..registry import get_method
 from ..specs import MethodSpec
 from . import metrics as M
@@ -104,7 +104,7 @@ def labels_key_for(params: dict, adata) -> str | None:
     if not key and params.get("dataset"):
         from pathlib import Path
 
-        from ..jobs.atomic import read_json
+        from ..atomic import read_json
 
         key = (read_json(Path(params["dataset"]).parent / "meta.json", {}) or {}).get("labels_key")
     return key if key and key in adata.obs else None

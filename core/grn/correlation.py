@@ -7,7 +7,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import rankdata
 
-from ..jobs.context import RunContext
+from ..context import RunContext
 from .edges import adjacency_to_edges
 
 

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from ..errors import InputError
-from ..jobs.context import RunContext
+from ..context import RunContext
 from .correlation import pearson_grn
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import anndata as ad
 import pandas as pd
 
-from ..jobs.atomic import write_json_atomic
-from ..jobs.context import RunContext
+from ..atomic import write_json_atomic
+from ..context import RunContext
 from ..registry import get_method
 from .edges import write_edges
 

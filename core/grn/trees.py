@@ -28,7 +28,7 @@ from joblib import Parallel, delayed
 from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor
 
 from ..errors import InputError
-from ..jobs.context import RunContext
+from ..context import RunContext
 from .edges import adjacency_to_edges
 
 GRNBOOST2_KWARGS = {"learning_rate": 0.01, "n_estimators": 5000, "max_features": 0.1, "subsample": 0.9}

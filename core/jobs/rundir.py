@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .atomic import read_json, write_json_atomic
+from ..atomic import read_json, write_json_atomic
 from .process import is_alive
 from .workspace import runs_dir
 

@@ -12,8 +12,8 @@ import traceback
 from pathlib import Path
 
 from ..errors import ScgrnError
-from .atomic import write_json_atomic
-from .context import RunContext, seed_everything
+from ..atomic import write_json_atomic
+from ..context import RunContext, seed_everything
 from .environment import environment_info
 from .process import process_start_time
 from .rundir import Run

@@ -305,7 +305,7 @@ def joint_embedding(
 # ---- GRN consistency ----------------------------------------------------------------------------
 def infer_grn(adata: ad.AnnData, method: str = "pearson", tfs: Sequence[str] | None = None, params: dict | None = None, seed: int = 0) -> pd.DataFrame:
     """Run a registered GRN method (by name) on ``adata`` outside any run directory; returns its edge table."""
-    from ..jobs.context import RunContext
+    from ..context import RunContext
     from ..registry import get_method
 
     spec = get_method(method)

@@ -13,7 +13,7 @@ from typing import Any
 import anndata as ad
 import numpy as np
 
-from ..jobs.context import RunContext
+from ..context import RunContext
 
 CHECKPOINT = "deepsem.pt"
 

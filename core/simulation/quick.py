@@ -5,7 +5,7 @@ from __future__ import annotations
 import anndata as ad
 
 from ..errors import InputError
-from ..jobs.context import RunContext
+from ..context import RunContext
 
 #: Gradient steps a VAE / GMVAE gets at least when the caller gives no epoch count (see default_vae_epochs).
 MIN_VAE_STEPS = 6000

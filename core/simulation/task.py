@@ -15,8 +15,8 @@ from typing import Any
 import anndata as ad
 import pandas as pd
 
-from ..jobs.atomic import write_json_atomic
-from ..jobs.context import RunContext
+from ..atomic import write_json_atomic
+from ..context import RunContext
 from .compare import Comparison, compare
 from .readings import readings
 

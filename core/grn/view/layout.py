@@ -17,7 +17,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from ...jobs.atomic import write_text_atomic
+from ...atomic import write_text_atomic
 
 LAYOUT_VERSION = 3
 LAYOUT_NEIGHBOURS = 3  # each gene's strongest edges that shape the layout

@@ -19,7 +19,7 @@ import torch
 from ...device import resolve_device
 from ...errors import InputError
 from ...grn.edges import adjacency_to_edges
-from ...jobs.context import RunContext, seed_everything
+from ...context import RunContext, seed_everything
 from .module import CaTranModule, n_parameters
 from .train import TrainConfig, train_catran
 

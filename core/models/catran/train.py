@@ -50,7 +50,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...jobs.context import RunContext
+from ...context import RunContext
 from .module import CaTranModule
 
 HIDDEN_WEIGHT, VISIBLE_WEIGHT = 0.7, 0.3

@@ -29,7 +29,7 @@ import torch
 from ...device import resolve_device
 from ...errors import InputError
 from ...grn.edges import adjacency_to_edges
-from ...jobs.context import RunContext, seed_everything
+from ...context import RunContext, seed_everything
 from .aggregate import DEFAULT_RULE, RULES, aggregate_members
 from .module import DeepSEMModule
 from .preprocess import Transform, expression_matrix

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from ...jobs.context import RunContext
+from ...context import RunContext
 from .module import DeepSEMModule, per_member_linalg, refine_inverse
 
 

@@ -25,7 +25,7 @@ import torch
 from ...device import resolve_device
 from ...distributions import LIKELIHOODS
 from ...errors import InputError
-from ...jobs.context import RunContext, seed_everything
+from ...context import RunContext, seed_everything
 from .data import pick_layer, prepare, to_data_scale
 from .module import GMVAE, VAE
 from .train import TensorData, train_module

@@ -8,7 +8,7 @@ The returned AnnData is a copy of the input with ``obsm["X_<model>"]`` (posterio
 
 from __future__ import annotations
 
-from ...jobs.context import RunContext
+from ...context import RunContext
 from .model import VAEModel
 
 _TRAIN_KEYS = ("epochs", "lr", "batch_size", "beta", "kl_warmup", "free_nats")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ...jobs.context import RunContext
+from ...context import RunContext
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import NonFiniteLossError
+from .errors import NonFiniteLossError
 from .atomic import write_text_atomic
 
 
