@@ -3,12 +3,14 @@
 import streamlit as st
 
 from core.embedding import views as V
+from core.registry import methods
 from ui.common import user_errors
 
 st.title("Embedding")
 runs = V.finished_embed_runs()
 if not runs:
-    st.info("No finished embedding yet: train a VAE, GMVAE, DeepSEM embedding or PCA on the Train page "
+    able = ", ".join(s.label for s in methods(task="embed").values())
+    st.info(f"No finished embedding yet: train one ({able}) on the Train page "
             "(task “Cell embedding / clusters”); its UMAP and scores appear here.")
     st.stop()
 

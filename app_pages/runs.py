@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.jobs.executor import default_executor
-from core.jobs.rundir import ACTIVE, list_runs
+from core.jobs.rundir import ACTIVE, list_runs, loss_terms
 from ui.common import STATE_COLORS, STATE_ICONS, headline_metrics, run_title
 
 st.title("Runs")
@@ -74,7 +74,7 @@ def live(run) -> None:
                          "simulate": ("app_pages/simulation.py", "sim")}.get(task, (None, None))
         if target:
             st.page_link(target, label="Open the result", icon=":material/open_in_new:", query_params={param: run.id})
-    losses = [k for k in (prog[-1] if prog else {}) if "loss" in k]
+    losses = loss_terms(prog)
     if losses:
         fig = go.Figure()
         for k in losses:

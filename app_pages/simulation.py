@@ -1,5 +1,5 @@
-"""Simulation page: simulate cells from a finished DeepSEM / VAE / GMVAE run (in the background) and compare
-them with the real cells. Layout only: everything is computed by core.simulation."""
+"""Simulation page: simulate cells from a finished run of any model that can simulate (in the background) and
+compare them with the real cells. Layout only: everything is computed by core.simulation."""
 
 from pathlib import Path
 
@@ -10,51 +10,36 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.jobs.rundir import ACTIVE, list_runs
-from core.simulation.simulate import DEEPSEM_METHODS, VAE_METHODS
-from core.simulation.task import launch_simulation, load_comparison
-from ui.common import STATE_ICONS, run_label, user_errors
+from core.registry import get_method, methods
+from core.simulation.task import launch_simulation, load_comparison, simulation_sources
+from ui.common import STATE_ICONS, param_widgets, run_label, user_errors
 
 st.title("Simulation")
 st.caption("Do the model's cells look real? Simulate cells from a trained generative model and compare them "
            "with the real cells: per-gene statistics, a classifier test, a distance, a joint UMAP and GRN consistency.")
 
 all_runs = list_runs()
-models = [r for r in all_runs if r.params.get("method") in VAE_METHODS + DEEPSEM_METHODS and r.state == "finished"]
+models = simulation_sources(all_runs)
 sims = [r for r in all_runs if r.params.get("task") == "simulate"]
 
 # ---- 1. generate -------------------------------------------------------------------------------------
 with st.expander("Generate simulated cells", expanded=not sims):
     if not models:
-        st.info("No finished DeepSEM, VAE or GMVAE run yet: train one on the Train page first.")
+        able = ", ".join(s.label for s in methods("simulate").values())
+        st.info(f"No finished run of a model that can simulate ({able}) yet: train one on the Train page first.")
     else:
         src = st.selectbox("Trained model", models, format_func=run_label, key="sim_source")
-        method = src.params.get("method")
-        c = st.columns(4)
+        spec = get_method(src.params.get("method"), src.params.get("origin"))
+        c = st.columns(2)
         n_cells = int(c[0].number_input("Cells to simulate", 10, 100_000, 500, step=100))
         seed = int(c[1].number_input("Seed", 0, 2**31 - 1, 0, key="sim_seed"))
-        component, mode, keep_zeros = None, "perturb", True
-        if method in VAE_METHODS:
-            mode = c[2].radio("How", ["perturb", "prior"], horizontal=True,
-                              format_func={"perturb": "perturb real cells", "prior": "sample the prior"}.get,
-                              help="Perturb: encode real cells and move them in latent space. Prior: draw new latent points.")
-            if method == "gmvae":
-                k = int(src.params.get("params", {}).get("clusters", 10))
-                choice = c[3].selectbox("Component", ["all (mixture)"] + list(range(k)),
-                                        help="Simulate cells of one GMVAE component (cluster) only: its prior, "
-                                             "or the real cells assigned to it when perturbing.")
-                component = None if isinstance(choice, str) else int(choice)
-        noise = None
-        if mode == "perturb":
-            noise = float(st.slider("Latent noise (posterior standard deviations)", 0.0, 3.0, 1.0, 0.1,
-                                    help="1 = draw the latent from the posterior of each real cell (the model's own "
-                                         "uncertainty); smaller stays closer to the real cell, larger moves further."))
-        if method in DEEPSEM_METHODS:
-            keep_zeros = st.checkbox("Keep each originating cell's zero pattern", value=True,
-                                     help="As in the DeepSEM paper: a gene that is 0 in the originating cell stays 0.")
+        options = {}
+        if spec.simulation_params:
+            st.caption(f"How {spec.label} simulates:")
+            options = param_widgets(spec.simulation_params, spec.simulation_defaults(), f"sim_{spec.name}")
         if st.button("Generate", type="primary"):
             with user_errors():
-                run = launch_simulation(src.path, n_cells, noise=noise, component=component, mode=mode,
-                                        keep_zeros=keep_zeros, seed=seed)
+                run = launch_simulation(src.path, n_cells, options=options, seed=seed)
                 st.query_params["sim"] = run.id
                 st.rerun()
 
@@ -112,7 +97,8 @@ for line in readings:
 st.caption(f"{s['n_sim']} simulated vs {s['n_real']} real cells, {s['n_genes']} genes; values {s.get('transform')} "
            f"before PCA ({s.get('n_pcs')} components). Simulated from run "
            f"{Path(str(sp.get('source_run', ''))).name or '?'}: "
-           + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sp.items() if k != "source_run" and v not in (None, "")))
+           + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in {**sp, **(sp.get("options") or {})}.items()
+                       if k not in ("source_run", "options") and v not in (None, "")))
 sim_file = sim_run.artifact("simulated.h5ad")
 if sim_file.exists():
     st.download_button("Download simulated cells (.h5ad)", sim_file.read_bytes(), file_name=f"simulated_{sim_run.id}.h5ad",

@@ -14,7 +14,7 @@ st.caption(f"Dataset: **{meta.get('name')}** — {meta.get('n_cells')} cells × 
            f"preprocessing: {meta.get('preprocessing')}. Change it on the Data page.")
 
 TASKS = {"grn": "Gene regulatory network", "embed": "Cell embedding / clusters"}
-available = {t: methods(t) for t in TASKS if methods(t)}
+available = {t: methods(task=t) for t in TASKS if methods(task=t)}
 task = st.radio("What to learn", list(available), format_func=TASKS.get, horizontal=True)
 specs = available[task]
 name = st.selectbox("Model", list(specs), format_func=lambda k: specs[k].label)
@@ -35,13 +35,16 @@ seed = int(c[0].number_input("Seed", 0, 2**31 - 1, 0))
 device = c[1].selectbox("Device", ["auto", "cpu", "cuda", "mps"])
 with user_errors():
     c[1].caption(f"auto → {device_label(resolve_device('auto'))}")
-use_tfs = c[2].checkbox("Restrict sources to TFs", value=bool(ds.tfs), disabled=not ds.tfs or task != "grn",
-                        help="Needs a TF list on the Data page.")
-use_ref = c[3].checkbox("Score against reference", value=ds.reference is not None, disabled=ds.reference is None)
+use_tfs = use_ref = False
+if task == "grn":  # TFs and the reference network apply to networks only
+    use_tfs = c[2].checkbox("Restrict sources to TFs", value=bool(ds.tfs), disabled=not ds.tfs,
+                            help="Needs a TF list on the Data page.")
+    use_ref = c[3].checkbox("Score against reference", value=ds.reference is not None, disabled=ds.reference is None)
 
 if st.button("Launch", type="primary"):
     with user_errors():
-        run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref)
+        run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref,
+                     task=task)
         st.session_state["launched"] = run.id
         st.query_params["run"] = run.id
         st.switch_page("app_pages/runs.py", query_params={"run": run.id})

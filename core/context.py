@@ -1,8 +1,8 @@
-"""RunContext: what a model's training function receives to report progress, log and save files.
+"""RunContext: what a run hands to a model (a training callback) and to a task: progress, log, files.
 
-Every trainable method in ``core`` takes a ``ctx: RunContext`` and calls ``ctx.progress(epoch, n_epochs,
-loss=...)`` once per epoch. Outside a run directory (notebook, CLI without a run dir) the context only keeps
-the history in memory, so the same model code runs everywhere.
+Models never see a run: :func:`core.models.fit.fit` calls ``ctx.on_epoch_end`` (a callback) once per epoch, and
+non-neural methods call ``ctx.progress`` themselves. Outside a run directory (notebook, CLI) the context only
+keeps the history in memory, so the same code runs everywhere. Lives outside ``core.jobs`` on purpose.
 """
 
 from __future__ import annotations
@@ -57,15 +57,22 @@ class RunContext:
         if self.verbose:
             print(line, flush=True)
 
-    def progress(self, epoch: int, n_epochs: int, **metrics: float) -> None:
-        """Record one epoch. Raises NonFiniteLossError when any reported loss is NaN/inf."""
+    def progress(self, epoch: int, n_epochs: int, *, terms: dict[str, float] | None = None,
+                 **metrics: float) -> None:
+        """Record one epoch: ``terms`` are loss terms (plotted on the Runs page), ``metrics`` other numbers
+        (without ``terms``, metrics whose name contains "loss" are the terms). Every value is checked:
+        NaN/inf raises NonFiniteLossError naming it."""
+        if terms is None:
+            terms = {k: v for k, v in metrics.items() if "loss" in k}
+            metrics = {k: v for k, v in metrics.items() if k not in terms}
         clean: dict[str, float] = {}
-        for key, value in metrics.items():
+        for key, value in {**terms, **metrics}.items():
             value = float(value)
-            if not math.isfinite(value) and "loss" in key:
+            if not math.isfinite(value):
                 raise NonFiniteLossError(epoch, value, key)
             clean[key] = value
-        record = {"epoch": int(epoch), "n_epochs": int(n_epochs), "time": round(time.time() - self._t0, 3), **clean}
+        record = {"epoch": int(epoch), "n_epochs": int(n_epochs), "time": round(time.time() - self._t0, 3),
+                  **clean, "terms": list(terms)}
         self.history.append(record)
         if self.run_dir is not None:
             # progress.jsonl is rewritten atomically: readers never see a half-written line.
@@ -73,6 +80,10 @@ class RunContext:
             write_text_atomic(self.run_dir / "progress.jsonl", text)
         if self.on_progress is not None:
             self.on_progress(record)
+
+    def on_epoch_end(self, epoch: int, n_epochs: int, record: dict) -> None:
+        """The :func:`core.models.fit.fit` callback: one progress record per epoch."""
+        self.progress(epoch, n_epochs, terms=record["terms"], **record.get("metrics", {}))
 
 
 def seed_everything(seed: int) -> None:

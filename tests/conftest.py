@@ -37,3 +37,11 @@ def synthetic_small():
     from core.data.synthetic import synthetic_dataset
 
     return synthetic_dataset(n_cells=300, n_genes=30, n_tfs=8, seed=0)
+
+
+@pytest.fixture(scope="session")
+def debug_method():
+    """The diagnostic GRN family (tests/families/debug_family.py), registered; background jobs import it too."""
+    from tests.families.debug_family import SPEC
+
+    return SPEC

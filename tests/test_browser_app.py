@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_sample_data_to_network_with_reload(tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()
-    with streamlit_server({"SCGRN_HOME": str(ws), "SCGRN_DEBUG_METHODS": "1"}) as url, browser_page() as page:
+    with streamlit_server({"SCGRN_HOME": str(ws), "SCGRN_PLUGINS": "tests.families.debug_family"}) as url, browser_page() as page:
         page.goto(url)
         page.get_by_text("Current dataset").first.wait_for(timeout=90_000)
         page.get_by_role("button", name="Use this dataset").wait_for(timeout=60_000)

@@ -9,7 +9,9 @@ import torch
 from core.data.perturbation import perturbation_dataset
 from core.errors import InputError
 from core.context import RunContext
-from core.models.catran.model import CaTran, catran_grn, perturbation_indices
+from core.models.base import BaseModel
+from core.models.build import train_model
+from core.models.catran.model import CaTran, perturbation_indices
 from core.models.catran.module import CaTranModule, n_parameters
 from core.models.catran.train import (
     effect_loss,
@@ -57,25 +59,31 @@ def test_attention_rows_sum_to_one_over_sources_without_self():
 
 def test_training_lowers_loss_and_is_seed_reproducible(synthetic_small):
     adata, _, tfs = synthetic_small
-    a = CaTran(adata).train(RunContext(seed=3), epochs=4, min_steps_per_epoch=3, batch_cells=128)
-    b = CaTran(adata).train(RunContext(seed=3), epochs=4, min_steps_per_epoch=3, batch_cells=128)
-    c = CaTran(adata).train(RunContext(seed=4), epochs=4, min_steps_per_epoch=3, batch_cells=128)
-    assert a.history[-1] < a.history[0]
+    a = trained(adata, ctx=RunContext(seed=3), epochs=4, min_steps_per_epoch=3, batch_cells=128)
+    b = trained(adata, ctx=RunContext(seed=3), epochs=4, min_steps_per_epoch=3, batch_cells=128)
+    c = trained(adata, ctx=RunContext(seed=4), epochs=4, min_steps_per_epoch=3, batch_cells=128)
+    assert a.history[-1]["terms"]["loss"] < a.history[0]["terms"]["loss"]
     np.testing.assert_array_equal(a.get_adjacency(), b.get_adjacency())
     assert not np.array_equal(a.get_adjacency(), c.get_adjacency())
+
+
+def trained(adata, ctx=None, **params) -> CaTran:
+    """CaTran with the run context's seed and TFs, trained with the context as its progress callback."""
+    ctx = ctx or RunContext()
+    return CaTran(adata, seed=ctx.seed, tfs=ctx.tfs, **params).train(callbacks=[ctx])
 
 
 def test_uses_counts_layer_by_default(synthetic_small):
     adata, _, _ = synthetic_small
     ad = adata.copy()
     ad.X = np.log1p(ad.X)
-    assert CaTran(ad, standardize=False).X.max() == pytest.approx(float(ad.layers["counts"].max()))
-    assert CaTran(ad, layer=None, standardize=False).X.max() == pytest.approx(float(ad.X.max()))
+    assert CaTran(ad, standardize=False).data["X"].max() == pytest.approx(float(ad.layers["counts"].max()))
+    assert CaTran(ad, use_counts=False, standardize=False).data["X"].max() == pytest.approx(float(ad.X.max()))
 
 
 def test_get_grn_top_k_no_self_loops_and_tf_sources(synthetic_small):
     adata, _, tfs = synthetic_small
-    m = CaTran(adata).train(RunContext(seed=0), **FAST)
+    m = trained(adata, ctx=RunContext(seed=0), **FAST)
     edges = m.get_grn(top_k=25)
     assert len(edges) == 25 and (edges.source != edges.target).all()
     assert edges.weight.is_monotonic_decreasing
@@ -88,9 +96,10 @@ def test_get_grn_top_k_no_self_loops_and_tf_sources(synthetic_small):
 
 def test_save_load_round_trip(tmp_path, synthetic_small):
     adata, _, _ = synthetic_small
-    m = CaTran(adata).train(RunContext(seed=1), **FAST)
-    m.save(tmp_path / "catran.pt")
-    loaded = CaTran.load(tmp_path / "catran.pt", adata=adata)
+    m = trained(adata, ctx=RunContext(seed=1), **FAST)
+    m.save(tmp_path / "model.pt")
+    loaded = BaseModel.load(tmp_path / "model.pt", adata=adata)
+    assert isinstance(loaded, CaTran)
     np.testing.assert_array_equal(m.get_adjacency(), loaded.get_adjacency())
     assert loaded.genes == m.genes and loaded.history == m.history
 
@@ -139,9 +148,9 @@ def test_interventional_training_runs_and_changes_result(pert_data):
     adata, _, tfs, perturbed = pert_data
     assert set(perturbed) <= set(tfs) and "control" in set(adata.obs["perturbation"])
     ctx_obs, ctx_int = RunContext(seed=0), RunContext(seed=0)
-    obs = CaTran(adata).train(ctx_obs, **FAST)
-    itv = CaTran(adata, perturbation_key="perturbation").train(ctx_int, **FAST)
-    assert "interventional_loss" in ctx_int.history[-1] and "interventional_loss" not in ctx_obs.history[-1]
+    obs = trained(adata, ctx=ctx_obs, **FAST)
+    itv = trained(adata, perturbation_key="perturbation", ctx=ctx_int, **FAST)
+    assert "interventional" in ctx_int.history[-1]["terms"] and "interventional" not in ctx_obs.history[-1]["terms"]
     assert not np.allclose(obs.get_adjacency(), itv.get_adjacency())
 
 
@@ -161,7 +170,7 @@ def test_runner_via_registry(synthetic_small):
     adata, _, tfs = synthetic_small
     spec = get_method("catran")
     params = spec.resolve_params({"epochs": 2, "min_steps_per_epoch": 2, "top_k": 30})
-    edges = spec.load_runner()(adata, RunContext(seed=0, tfs=tfs), **params)
+    edges = train_model(spec, adata, RunContext(seed=0, tfs=tfs), params).get_grn(tfs=tfs)
     assert len(edges) == 30 and set(edges.source) <= set(tfs)
     assert abs(edges.attrs["n_parameters"] - (9000 + 40 * adata.n_vars)) < 0.1 * (9000 + 40 * adata.n_vars)
     assert {"embed_dim", "lr", "perturbation_key", "top_k", "symmetrise"} <= set(spec.defaults())
@@ -230,8 +239,8 @@ def test_interventional_loss_raises_attention_on_true_targets(pert_data):
     # perturbed genes put more attention on their true targets, and less on the genes that do not respond
     adata, truth, _, perturbed = pert_data
     kw = dict(epochs=20, min_steps_per_epoch=5, batch_cells=256)  # 100 Lion steps: attention leaves uniform
-    obs = CaTran(adata).train(RunContext(seed=0), **kw).get_adjacency()
-    itv = CaTran(adata, perturbation_key="perturbation").train(RunContext(seed=0), **kw).get_adjacency()
+    obs = trained(adata, ctx=RunContext(seed=0), **kw).get_adjacency()
+    itv = trained(adata, perturbation_key="perturbation", ctx=RunContext(seed=0), **kw).get_adjacency()
     genes = list(adata.var_names)
     true_w = {"obs": [], "itv": []}
     other_w = {"obs": [], "itv": []}
@@ -254,7 +263,7 @@ def test_interventional_loss_raises_attention_on_true_targets(pert_data):
 def test_unknown_intervention_target_is_rejected(pert_data):
     adata = pert_data[0]
     with pytest.raises(ValueError, match="intervention_target"):
-        CaTran(adata, perturbation_key="perturbation").train(RunContext(seed=0), intervention_target="nope", **FAST)
+        trained(adata, perturbation_key="perturbation", ctx=RunContext(seed=0), intervention_target="nope", **FAST)
 
 
 def test_source_mask_puts_no_attention_on_other_sources():
@@ -280,7 +289,7 @@ def test_tf_list_restricts_trained_attention_sources(tmp_path, synthetic_small):
     adata, _, tfs = synthetic_small
     genes = list(adata.var_names)
     is_tf = np.isin(genes, tfs)
-    m = CaTran(adata).train(RunContext(seed=0, tfs=tfs), tf_sources=True, **FAST)
+    m = trained(adata, ctx=RunContext(seed=0, tfs=tfs), tf_sources=True, **FAST)
     A = m.get_attention()  # [target, source]
     assert np.all(A[:, ~is_tf] == 0) and np.allclose(A.sum(1), 1.0)
     edges = m.get_grn(top_k=None)
@@ -288,8 +297,8 @@ def test_tf_list_restricts_trained_attention_sources(tmp_path, synthetic_small):
     m.save(tmp_path / "c.pt")
     np.testing.assert_array_equal(CaTran.load(tmp_path / "c.pt").get_attention(), A)
     # no TF list, or tf_sources off (default): every gene is a source (the unrestricted behaviour)
-    for free in (CaTran(adata).train(RunContext(seed=0), tf_sources=True, **FAST),
-                 CaTran(adata).train(RunContext(seed=0, tfs=tfs), **FAST)):
+    for free in (trained(adata, ctx=RunContext(seed=0), tf_sources=True, **FAST),
+                 trained(adata, ctx=RunContext(seed=0, tfs=tfs), **FAST)):
         assert (free.get_attention()[:, ~is_tf].sum(1) > 0).all()
 
 
@@ -310,10 +319,10 @@ def test_ensemble_ranks_by_the_mean_attention_of_consecutive_seeds(synthetic_sma
     adata, _, tfs = synthetic_small
     fast = dict(epochs=2, min_steps_per_epoch=2, batch_cells=128)
     ctx = RunContext(seed=5, tfs=tfs)
-    edges = catran_grn(adata, ctx, ensemble=2, **fast)
-    assert ctx.seed == 5
-    mean = (CaTran(adata).train(RunContext(seed=5), **fast).get_adjacency()
-            + CaTran(adata).train(RunContext(seed=6), **fast).get_adjacency()) / 2
+    edges = trained(adata, ctx, ensemble=2, **fast).get_grn(tfs=tfs)
+    assert ctx.seed == 5 and [r["epoch"] for r in ctx.history] == [1, 2, 1, 2]  # progress restarts per member
+    mean = (trained(adata, ctx=RunContext(seed=5), **fast).get_adjacency()
+            + trained(adata, ctx=RunContext(seed=6), **fast).get_adjacency()) / 2
     genes = list(adata.var_names)
     got = {(s, t): w for s, t, w in zip(edges.source, edges.target, edges.weight)}
     for s, t in list(got)[:20]:
@@ -345,7 +354,7 @@ def test_training_takes_the_coverage_scaled_number_of_steps(monkeypatch):
     calls = []
     orig = lion_pytorch.Lion.step
     monkeypatch.setattr(lion_pytorch.Lion, "step", lambda self, *a, **k: (calls.append(1), orig(self, *a, **k))[1])
-    CaTran(adata).train(RunContext(seed=0), epochs=1, min_steps_per_epoch=2, batch_cells=64, max_genes=10)
+    trained(adata, ctx=RunContext(seed=0), epochs=1, min_steps_per_epoch=2, batch_cells=64, max_genes=10)
     assert len(calls) == 20
 
 

@@ -10,6 +10,8 @@ import torch
 from core.context import RunContext
 from core.models.deepsem.model import DeepSEM
 from core.models.deepsem.module import DeepSEMModule, TokenMLP
+from core.grn.task import infer_grn
+from core.models.base import BaseModel
 from core.models.deepsem.preprocess import Transform, expression_matrix
 from core.registry import get_method
 
@@ -114,10 +116,10 @@ def test_counts_are_log_normalised(tiny):
 def test_train_getters_save_load(tiny, tmp_path):
     adata, _, tfs = tiny
     ctx = RunContext(seed=1)
-    model = DeepSEM(adata, n_members=2, hidden=16, seed=1)
-    model.train(epochs=6, lr=1e-3, ctx=ctx)
+    model = DeepSEM(adata, ensemble=2, hidden=16, seed=1, epochs=6, lr=1e-3)
+    model.train(callbacks=[ctx])
     assert [h["epoch"] for h in ctx.history] == list(range(1, 7))
-    assert ctx.history[-1]["rec_loss"] < ctx.history[0]["rec_loss"]  # it learns
+    assert ctx.history[-1]["reconstruction"] < ctx.history[0]["reconstruction"]  # it learns
     W = model.adjacency()
     assert W.shape == (2, 16, 16) and np.all(np.diagonal(W, axis1=1, axis2=2) == 0)
     edges = model.get_grn(tfs=tfs, aggregate="mean")
@@ -130,26 +132,28 @@ def test_train_getters_save_load(tiny, tmp_path):
 
     lat = model.get_latent()
     assert lat.shape == (adata.n_obs, 16) and np.isfinite(lat).all()
-    sim = model.simulate(n_cells=30, noise=1.0, seed=0, keep_zero_pattern=True)
-    assert sim.shape == (30, 16) and (sim.X >= 0).all()
+    sim, origin, settings = model.simulate(None, n_cells=30, noise=1.0, seed=0, keep_zeros=True)
+    assert sim.shape == (30, 16) and (sim.X >= 0).all() and settings["keep_zeros"]
     X, _ = expression_matrix(adata)
-    assert np.all(sim.X[X[sim.obs["source_cell"].to_numpy()] == 0] == 0)
-    sim2 = model.simulate(n_cells=30, noise=1.0, seed=0, keep_zero_pattern=True)
+    src = adata.obs_names.get_indexer(origin)
+    assert np.all(sim.X[X[src] == 0] == 0)
+    sim2, _, _ = model.simulate(None, n_cells=30, noise=1.0, seed=0, keep_zeros=True)
     assert np.array_equal(sim.X, sim2.X)
-    assert not np.array_equal(sim.X, model.simulate(n_cells=30, noise=0.0, seed=0).X)
+    assert not np.array_equal(sim.X, model.simulate(None, n_cells=30, noise=0.0, seed=0)[0].X)
 
-    path = tmp_path / "deepsem.pt"
+    path = tmp_path / "model.pt"
     model.save(path)
-    loaded = DeepSEM.load(path, adata=adata)
+    loaded = BaseModel.load(path, adata=adata)
+    assert isinstance(loaded, DeepSEM)
     pd.testing.assert_frame_equal(loaded.get_grn(tfs=tfs, aggregate="mean"), edges)
     assert np.allclose(loaded.get_latent(), lat, atol=1e-6)
 
 
 def test_same_seed_same_result(tiny):
     adata, _, _ = tiny
-    e1 = DeepSEM(adata, hidden=8, seed=4).train(epochs=3).get_grn()
-    e2 = DeepSEM(adata, hidden=8, seed=4).train(epochs=3).get_grn()
-    e3 = DeepSEM(adata, hidden=8, seed=5).train(epochs=3).get_grn()
+    e1 = DeepSEM(adata, hidden=8, seed=4, epochs=3).train().get_grn()
+    e2 = DeepSEM(adata, hidden=8, seed=4, epochs=3).train().get_grn()
+    e3 = DeepSEM(adata, hidden=8, seed=5, epochs=3).train().get_grn()
     pd.testing.assert_frame_equal(e1, e2)
     assert not np.allclose(e1.weight.to_numpy(), e3.weight.to_numpy())
 
@@ -161,14 +165,14 @@ def test_runner_through_registry(tiny):
     params = spec.resolve_params({"ensemble": 2, "epochs": 3, "hidden": 8}, preset="cell-type-specific")
     assert params["beta"] == 0.01 and params["setting"] == "cell-type-specific"
     ctx = RunContext(seed=0, tfs=tfs)
-    edges = spec.load_runner()(adata, ctx, **params)
+    edges = infer_grn(adata, "deepsem", ctx, params)
     assert set(edges.columns) >= {"source", "target", "weight", "signed_weight"}
     assert set(edges.source) <= set(tfs)
-    assert len(ctx.history) == 3
-    # direct call with only a setting: the preset fills epochs/alpha/beta
-    ctx2 = RunContext(seed=0)
-    spec.load_runner()(adata, ctx2, setting="non-specific", ensemble=1, epochs=2, hidden=8, prior="learned")
-    assert len(ctx2.history) == 2
+    assert len(ctx.history) == 3 and set(ctx.history[-1]["terms"]) == {"loss", "reconstruction", "kl", "l1"}
+    # only a setting: unset epochs/alpha/beta follow it
+    model = DeepSEM(adata, setting="cell-type-specific", ensemble=1, hidden=8, prior="learned")
+    assert (model.setting("epochs"), model.setting("alpha"), model.setting("beta")) == (150, 1.0, 0.01)
+    assert model.params["epochs"] is None
 
 
 def test_bad_inputs_are_user_errors(tiny):
@@ -178,7 +182,7 @@ def test_bad_inputs_are_user_errors(tiny):
     with pytest.raises(InputError):
         DeepSEM(adata, setting="nope")
     with pytest.raises(InputError):
-        DeepSEM(adata, n_members=0)
+        DeepSEM(adata, ensemble=0)
     with pytest.raises(InputError):
         DeepSEM(adata[:, :1].copy())
 
@@ -213,14 +217,11 @@ def test_refine_inverse_tracks_a_moving_matrix_and_falls_back_on_a_jump():
 
 
 def test_inverse_updates_train_the_same_model_as_lu_solves(tiny):
-    from core.models.deepsem.train import train_deepsem
-
     adata, _, _ = tiny
     runs = []
     for updates in (False, True):
-        model = DeepSEM(adata, n_members=2, hidden=8, seed=2)
-        Z = torch.as_tensor(model._Z)
-        train_deepsem(model.module, Z, None, epochs=6, lr=1e-3, seed=2, inverse_updates=updates)
-        runs.append(model.adjacency())
+        model = DeepSEM(adata, ensemble=2, hidden=8, seed=2, epochs=6, lr=1e-3)
+        model.inverse_updates = updates
+        runs.append(model.train().adjacency())
     # float32 rounding only (W moves by ~4e-3 in these epochs; a wrong gradient would differ by that much)
     assert np.abs(runs[0] - runs[1]).max() < 1e-5 and np.abs(runs[0]).max() > 1e-3

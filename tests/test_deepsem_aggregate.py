@@ -8,7 +8,7 @@ import pytest
 from core.errors import InputError
 from core.context import RunContext
 from core.models.deepsem.aggregate import aggregate_members, consensus_members, member_agreement
-from core.models.deepsem.model import DeepSEM, deepsem_grn
+from core.models.deepsem.model import DeepSEM
 
 
 def _members(rng, n_good=8, n_odd=2, shape=(60, 50), n_true=40):
@@ -69,7 +69,7 @@ def test_get_grn_combines_members_by_the_chosen_rule():
     from core.data.synthetic import synthetic_dataset
 
     adata, _, tfs = synthetic_dataset(n_cells=60, n_genes=12, n_tfs=3, seed=1)
-    model = DeepSEM(adata, n_members=3, hidden=8, seed=0).train(epochs=3)
+    model = DeepSEM(adata, ensemble=3, hidden=8, seed=0, epochs=3).train()
     W = model.adjacency()
     g = {n: i for i, n in enumerate(model.genes)}
     mean = model.get_grn(tfs=tfs, aggregate="mean")
@@ -81,7 +81,5 @@ def test_get_grn_combines_members_by_the_chosen_rule():
     assert default.weight.between(0, 1).all() and default.weight.is_monotonic_decreasing
     with pytest.raises(InputError, match="aggregation rule"):
         model.get_grn(aggregate="vote")
-    ctx = RunContext(seed=0)
-    with pytest.raises(InputError, match="aggregation rule"):  # refused before any training
-        deepsem_grn(adata, ctx, ensemble=2, epochs=50, aggregate="vote")
-    assert ctx.history == []
+    with pytest.raises(InputError, match="must be one of"):  # refused by the spec, before any training
+        DeepSEM(adata, ensemble=2, epochs=50, aggregate="vote")

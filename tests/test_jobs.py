@@ -14,16 +14,14 @@ from core.jobs.rundir import Run, create_run, list_runs
 
 
 @pytest.fixture()
-def dataset(workspace, monkeypatch):
-    monkeypatch.setenv("SCGRN_DEBUG_METHODS", "1")
-    import core.registry as reg
-
-    monkeypatch.setattr(reg, "_REGISTRY", None)
+def dataset(workspace, debug_method):
     return prepare_sample("synthetic")
 
 
 def _launch(ds, **params) -> Run:
-    run = create_run("grn", "debug", ds.h5ad, params, tfs=ds.tfs)
+    from tests.families.debug_family import SPEC
+
+    run = create_run("grn", "debug", ds.h5ad, params, tfs=ds.tfs, extra={"origin": SPEC.origin})
     LocalExecutor().submit(run)
     return run
 

@@ -18,13 +18,13 @@ def finished_vae_run(workspace):
     from core.data.synthetic import synthetic_dataset
     from core.context import RunContext
     from core.jobs.rundir import create_run
-    from core.simulation.quick import train_model
+    from core.models.build import train_model
 
     adata = synthetic_dataset(n_cells=150, n_genes=15, n_tfs=5, seed=0)[0]
     ds = save_prepared(adata, "tiny")
     run = create_run("embed", "vae", ds.h5ad, {"likelihood": "nb"}, seed=0, device="cpu", label="VAE",
                      extra={"dataset_name": "tiny"})
-    model = train_model(adata, "vae", RunContext(seed=0), epochs=2, latent_dim=3, hidden=8)
+    model = train_model("vae", adata, RunContext(seed=0), {"epochs": 2, "latent_dim": 3, "hidden": 8})
     model.save(run.path / "checkpoints" / "model.pt")
     run.set_status("finished")
     return run
@@ -36,7 +36,7 @@ def test_page_shows_a_finished_simulation(finished_vae_run):
 
     src = finished_vae_run
     sim = create_run("simulate", "simulate", src.params["dataset"],
-                     {"source_run": str(src.path), "n_cells": 80, "noise": 0.5}, seed=0, device="cpu",
+                     {"source_run": str(src.path), "n_cells": 80, "options": {"noise": 0.5}}, seed=0, device="cpu",
                      label="Simulation from VAE")
     assert run_job(sim.path, poll=0.05) == 0, sim.status
     at = AppTest.from_file(str(ROOT / "app_pages/simulation.py"), default_timeout=60)

@@ -10,7 +10,13 @@ import torch
 from core.distributions import LIKELIHOODS
 from core.errors import InputError, NonFiniteLossError
 from core.context import RunContext
-from core.models.vae import VAEModel
+from core.models.base import BaseModel
+from core.models.vae import GMVAE, VAE
+
+
+def VAEModel(adata, clusters=0, **params):
+    """The VAE, or the GMVAE with ``clusters`` components."""
+    return GMVAE(adata, clusters=clusters, **params) if clusters else VAE(adata, **params)
 
 
 @pytest.fixture(autouse=True)
@@ -47,12 +53,12 @@ def data():
 def test_every_likelihood_trains_without_nan(data, likelihood, clusters):
     ctx = RunContext(seed=1)
     model = VAEModel(data, likelihood=likelihood, clusters=clusters, latent_dim=4, hidden=16, device="cpu", seed=1)
-    model.train(epochs=3, batch_size=64, kl_warmup=2, ctx=ctx)
+    model.train([ctx], epochs=3, batch_size=64, kl_warmup=2)
     assert len(ctx.history) == 3 and all(np.isfinite(r["loss"]) for r in ctx.history)
     z = model.get_latent()
     assert z.shape == (data.n_obs, 4) and np.isfinite(z).all()
     # count likelihoods picked the raw-count layer automatically, the others X
-    assert model.config["layer"] == ("counts" if LIKELIHOODS[likelihood].counts else None)
+    assert model.state["layer"] == ("counts" if LIKELIHOODS[likelihood].counts else None)
     sim = model.sample_prior(7, component=1 if clusters else None)
     assert sim.shape == (7, data.n_vars) and np.isfinite(sim.X).all() and (sim.X >= 0).all()
     if LIKELIHOODS[likelihood].counts:
@@ -61,7 +67,7 @@ def test_every_likelihood_trains_without_nan(data, likelihood, clusters):
 
 def test_loss_decreases(data):
     model = VAEModel(data, likelihood="nb", latent_dim=4, hidden=32, device="cpu").train(epochs=20, lr=1e-2, kl_warmup=0)
-    assert model.history[-1]["loss"] < 0.9 * model.history[0]["loss"]
+    assert model.history[-1]["terms"]["loss"] < 0.9 * model.history[0]["terms"]["loss"]
 
 
 def test_count_likelihood_refuses_non_counts_and_names_the_layer(data):
@@ -80,17 +86,17 @@ def test_count_likelihood_refuses_non_counts_and_names_the_layer(data):
 
 def test_cb_targets_are_scaled_to_unit_interval(data):
     model = VAEModel(data, likelihood="cb", latent_dim=2, hidden=8, device="cpu")
-    t = model._prep.x_target
+    t = model.data.x_target
     assert t.min() == 0.0 and t.max() == pytest.approx(1.0) and np.allclose(t.max(0), 1.0)
 
 
 def test_save_load_roundtrip_identical_latent(data, tmp_path):
     model = VAEModel(data, likelihood="zinb", clusters=3, latent_dim=3, hidden=16, device="cpu").train(epochs=2)
     path = model.save(tmp_path / "m.pt")
-    loaded = VAEModel.load(path, device="cpu")
+    loaded = BaseModel.load(path, device="cpu")
     np.testing.assert_array_equal(loaded.get_latent(data), model.get_latent())
     np.testing.assert_array_equal(loaded.get_clusters(data), model.get_clusters())
-    assert loaded.config == model.config
+    assert loaded.params == model.params and loaded.state == model.state
     with pytest.raises(InputError, match="missing"):
         loaded.get_latent(data[:, :10])
 

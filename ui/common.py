@@ -122,29 +122,38 @@ def url_run() -> Run | None:
 
 def param_form(spec, preset: str | None, key: str) -> dict[str, Any]:
     """Widgets for a MethodSpec's parameters (defaults from the chosen preset); returns the values."""
-    base = spec.resolve_params({}, preset)
+    return param_widgets(spec.params, spec.resolve_params({}, preset), f"{key}_{spec.name}_{preset}")
+
+
+def param_widgets(params, base: dict[str, Any], key: str) -> dict[str, Any]:
+    """One widget per Param (three columns), starting from ``base``; an unset (None) number stays empty and
+    means the rule in its help."""
     values: dict[str, Any] = {}
     cols = st.columns(3)
-    for i, p in enumerate(spec.params):
+    for i, p in enumerate(params):
         col = cols[i % 3]
-        wkey = f"{key}_{spec.name}_{preset}_{p.name}"
+        wkey = f"{key}_{p.name}"
         default = base.get(p.name, p.default)
+        label = p.title + (" (unset: see help)" if p.nullable and default is None else "")
+        lo = p.min if p.min is not None else None
+        hi = p.max if p.max is not None else None
         with col:
             if p.kind == "bool":
-                values[p.name] = st.checkbox(p.name, value=bool(default), help=p.help, key=wkey)
+                values[p.name] = st.checkbox(label, value=bool(default), help=p.help, key=wkey)
             elif p.kind == "choice":
                 opts = list(p.choices or [])
-                values[p.name] = st.selectbox(p.name, opts, index=opts.index(default) if default in opts else 0,
+                values[p.name] = st.selectbox(label, opts, index=opts.index(default) if default in opts else 0,
                                               help=p.help, key=wkey)
             elif p.kind == "int":
-                values[p.name] = int(st.number_input(p.name, value=int(default), step=1, help=p.help, key=wkey,
-                                                     min_value=int(p.min) if p.min is not None else None,
-                                                     max_value=int(p.max) if p.max is not None else None))
+                v = st.number_input(label, value=None if default is None else int(default), step=1, help=p.help,
+                                    key=wkey, min_value=None if lo is None else int(lo),
+                                    max_value=None if hi is None else int(hi))
+                values[p.name] = None if v is None else int(v)
             elif p.kind == "float":
-                values[p.name] = float(st.number_input(p.name, value=float(default), help=p.help, key=wkey,
-                                                       format="%.6g",
-                                                       min_value=float(p.min) if p.min is not None else None,
-                                                       max_value=float(p.max) if p.max is not None else None))
+                v = st.number_input(label, value=None if default is None else float(default), help=p.help, key=wkey,
+                                    format="%.6g", min_value=None if lo is None else float(lo),
+                                    max_value=None if hi is None else float(hi))
+                values[p.name] = None if v is None else float(v)
             else:
-                values[p.name] = st.text_input(p.name, value=str(default), help=p.help, key=wkey)
+                values[p.name] = st.text_input(label, value=str(default), help=p.help, key=wkey)
     return values

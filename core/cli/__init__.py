@@ -51,6 +51,8 @@ SUBCOMMANDS = [
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scgrn", description="scGRN Studio command line")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import MODULE first, so that the model families it registers are available (repeatable)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(name).register(sub)
@@ -62,7 +64,33 @@ def emit(obj: dict[str, Any]) -> None:
     print(json.dumps(obj, default=str), flush=True)
 
 
+def key_values(items: Sequence[str], flag: str) -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}`` (names with '-' become '_'); the spec coerces values."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ScgrnError(f"{flag} expects NAME=VALUE, got {item!r}.")
+        out[name.strip().replace("-", "_")] = value
+    return out
+
+
+def _load_plugins(argv: Sequence[str] | None) -> None:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--plugin", action="append", default=[])
+    for module in pre.parse_known_args(argv)[0].plugin:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ScgrnError(f"--plugin {module}: cannot import it ({exc}).") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        _load_plugins(argv)
+    except ScgrnError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

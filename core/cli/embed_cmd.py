@@ -1,19 +1,19 @@
-"""``scgrn embed DATA --model vae|gmvae|deepsem ... --out OUT.h5ad``: train an embedding, score it, write it.
+"""``scgrn embed DATA --model NAME ... --out OUT.h5ad``: train an embedding, score it, write it.
 
-The last stdout line is JSON with asw_labels, asw_clusters, ari, nmi, active_units, seconds (and more).
+Any registered method with the ``latent`` capability. The last stdout line is JSON with asw_labels,
+asw_clusters, ari, nmi, active_units, seconds (and more).
 """
 
 from __future__ import annotations
 
-MODELS = {"vae": "vae", "gmvae": "gmvae", "deepsem": "deepsem_embed", "pca": "pca"}
-
 
 def register(sub) -> None:
     from ..distributions import LIKELIHOODS
+    from ..registry import methods
 
-    p = sub.add_parser("embed", help="learn a cell embedding (VAE, GMVAE, DeepSEM), add UMAP/Leiden and scores")
+    p = sub.add_parser("embed", help="learn a cell embedding (VAE, GMVAE, DeepSEM, ...), add UMAP/Leiden and scores")
     p.add_argument("data", help="expression file (h5ad, CSV/TSV, 10x)")
-    p.add_argument("--model", choices=list(MODELS), default="vae")
+    p.add_argument("--model", choices=sorted(methods("latent")), default="vae")
     p.add_argument("--likelihood", choices=list(LIKELIHOODS), help="decoder likelihood (VAE/GMVAE; default nb)")
     p.add_argument("--layer", help="AnnData layer (default auto: 'counts' for count likelihoods when present; X)")
     p.add_argument("--labels", metavar="OBS_KEY", help="obs column with known cell types, for ASW/ARI/NMI")
@@ -35,18 +35,13 @@ def run(args) -> int:
     from ..io.expression import read_expression
     from ..context import RunContext
     from ..registry import get_method
-    from . import emit
+    from . import emit, key_values
 
-    method = MODELS[args.model]
+    method = args.model
     spec = get_method(method)
     known = {p.name for p in spec.params}
     given = {"likelihood": args.likelihood, "layer": args.layer, "latent_dim": args.latent_dim,
-             "clusters": args.clusters, "epochs": args.epochs}
-    for item in args.param:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise InputError(f"--param expects NAME=VALUE, got {item!r}.")
-        given[name.strip().replace("-", "_")] = value
+             "clusters": args.clusters, "epochs": args.epochs, **key_values(args.param, "--param")}
     unused = [k for k, v in given.items() if v is not None and k not in known]
     if unused:
         raise InputError(f"{spec.label} does not take {', '.join('--' + k.replace('_', '-') for k in unused)}; "

@@ -49,7 +49,13 @@ class PreparedDataset:
         return [t for t in p.read_text().splitlines() if t] if p.exists() else None
 
     def load(self) -> ad.AnnData:
-        return load_prepared(self.h5ad)
+        """The AnnData, with the Data page's choices (label / perturbation columns) in its dataset record."""
+        from ..models.setup import DATASET_FIELDS, DATASET_KEY
+
+        adata = load_prepared(self.h5ad)
+        meta = self.meta
+        adata.uns[DATASET_KEY] = {k: meta[k] for k in DATASET_FIELDS if meta.get(k)}
+        return adata
 
 
 def _slug(name: str) -> str:

@@ -3,8 +3,9 @@
     adata_out, metrics = embed(adata, "vae", ctx, labels_key="bulk_labels", likelihood="nb", epochs=100)
     adata_out, metrics = run_embed_task(adata, spec, params, ctx, labels_key)   # job runner entry point
 
-The runner of the method (a MethodSpec with task "embed") returns an AnnData with ``obsm["X_<model>"]``;
-this module then adds ``obs["leiden"]`` and ``obsm["X_umap"]`` (scanpy, on that latent), scores it and
+The method is any registered family with the ``latent`` capability: its model is trained (core.models.build)
+and writes ``obsm[model.latent_key]`` (``"X_<method>"``, and its own clusters in ``obs[model.cluster_key]``
+when it has them); this module then adds ``obs["leiden"]`` and ``obsm["X_umap"]`` (scanpy, on that latent), scores it and
 stores the metrics in ``uns["scgrn_embedding"]``. With a run directory it writes the artifacts
 ``embedding.h5ad`` and ``metrics.json``.
 
@@ -24,19 +25,11 @@ import numpy as np
 from ..errors import InputError
 from ..atomic import write_json_atomic
 from ..context import RunContext
+from ..models.build import train_model
 from ..registry import get_method
 from ..specs import MethodSpec
 from . import metrics as M
 from .tools import neighbours_leiden_umap
-
-
-def rep_key(method: str) -> str:
-    """obsm key of a method's latent: "X_vae", "X_gmvae", "X_deepsem" (for "deepsem_embed"), ..."""
-    return "X_" + method.removesuffix("_embed")
-
-
-def cluster_key(method: str) -> str:
-    return method.removesuffix("_embed") + "_cluster"
 
 
 def _labels(adata, labels_key):
@@ -50,34 +43,35 @@ def _labels(adata, labels_key):
 def run_embed_task(adata, spec: MethodSpec, params: dict, ctx: RunContext | None = None,
                    labels_key: str | None = None, *, resolution: float = 1.0, n_neighbors: int = 15,
                    umap: bool = True):
-    """Train ``spec``'s runner with resolved ``params``, add graph/UMAP, score; returns (adata, metrics)."""
-    if spec.task != "embed":
-        raise InputError(f"{spec.label} is not an embedding method.")
+    """Train ``spec``'s model with resolved ``params``, add graph/UMAP, score; returns (adata, metrics)."""
+    if not spec.can("latent"):
+        raise InputError(f"{spec.label} does not learn a cell embedding; choose an embedding method.")
     ctx = ctx or RunContext()
     labels = _labels(adata, labels_key)
     t0 = time.perf_counter()
-    out = spec.load_runner()(adata, ctx, **params)
+    model = train_model(spec, adata, ctx, params)
+    out = model.embed(adata)
     seconds = time.perf_counter() - t0
-    key = rep_key(spec.name)
-    if key not in out.obsm:
-        raise RuntimeError(f"runner of {spec.name} did not write obsm[{key!r}]")
+    key = model.latent_key
     latent = np.asarray(out.obsm[key])
+    ctx.log("computing neighbours, Leiden clusters and UMAP of the latent")
     neighbours_leiden_umap(out, key, n_neighbors=n_neighbors, resolution=resolution, seed=ctx.seed, umap=umap)
     activity = M.latent_activity(latent)
     result = {"method": spec.name, "likelihood": params.get("likelihood"), "labels_key": labels_key,
-              **M.embedding_metrics(latent, out.obs["leiden"].to_numpy(), labels)}
-    ck = cluster_key(spec.name)
+              "latent_key": key, **M.embedding_metrics(latent, out.obs["leiden"].to_numpy(), labels)}
+    ck = model.cluster_key
     if ck in out.obs:
         result.update(M.embedding_metrics(latent, out.obs[ck].to_numpy(), labels, prefix="model_"))
         result["n_model_clusters"] = int(out.obs[ck].nunique())
+        result["cluster_key"] = ck
     result.update(
         n_leiden_clusters=int(out.obs["leiden"].nunique()), active_units=M.active_units(activity),
         latent_dim=int(latent.shape[1]), latent_activity=[float(a) for a in activity],
         seconds=round(seconds, 3), seconds_total=round(time.perf_counter() - t0, 3), n_cells=int(out.n_obs),
-        params={k: v for k, v in params.items()}, seed=ctx.seed,
+        params={k: v for k, v in model.params.items()}, seed=ctx.seed,
     )
     out.uns["scgrn_embedding"] = {k: v for k, v in result.items() if v is not None and k != "params"}
-    out.uns["scgrn_embedding"]["params_json"] = json.dumps(params, default=str)
+    out.uns["scgrn_embedding"]["params_json"] = json.dumps(model.params, default=str)
     if ctx.run_dir is not None:
         out.write_h5ad(ctx.artifact("embedding.h5ad"))
         write_json_atomic(ctx.artifact("metrics.json"), json.loads(json.dumps(result, default=str)))
@@ -91,8 +85,6 @@ def embed(adata, method: str, ctx: RunContext | None = None, labels_key: str | N
           **params):
     """Resolve ``method``'s parameters (defaults < preset < given) and run :func:`run_embed_task`."""
     spec = get_method(method)
-    if spec.task != "embed":
-        raise InputError(f"{spec.label} is not an embedding method; choose from the embed methods.")
     resolved = spec.resolve_params(params, preset)
     return run_embed_task(adata, spec, resolved, ctx, labels_key, resolution=resolution,
                           n_neighbors=n_neighbors, umap=umap)

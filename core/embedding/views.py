@@ -13,7 +13,6 @@ import scipy.sparse as sp
 
 from ..errors import InputError
 from ..jobs.rundir import Run, list_runs
-from .task import cluster_key, rep_key
 
 ARTIFACT = "embedding.h5ad"
 MAX_CATEGORIES = 60
@@ -47,8 +46,15 @@ def load_embedding(run: Run | str | Path) -> ad.AnnData:
     return ad.read_h5ad(p / ARTIFACT if p.is_dir() else p)
 
 
+def _recorded(adata: ad.AnnData, what: str, method: str) -> str:
+    """A key the embedding task recorded in uns["scgrn_embedding"] (older files: the method's default name)."""
+    info = adata.uns.get("scgrn_embedding", {}) or {}
+    default = f"X_{method}" if what == "latent_key" else f"{method}_cluster"
+    return str(info.get(what) or default)
+
+
 def latent_key(adata: ad.AnnData, method: str) -> str:
-    key = rep_key(method)
+    key = _recorded(adata, "latent_key", method)
     if key in adata.obsm:
         return key
     keys = [k for k in adata.obsm if k.startswith("X_") and k != "X_umap"]
@@ -61,7 +67,7 @@ def colour_options(adata: ad.AnnData, method: str) -> dict[str, list[str]]:
     """What the UMAP can be coloured by: obs columns (labels/clusters), genes, latent dimensions."""
     obs = [c for c in adata.obs.columns if adata.obs[c].nunique() <= MAX_CATEGORIES or
            pd.api.types.is_numeric_dtype(adata.obs[c])]
-    first = [c for c in ("leiden", cluster_key(method)) if c in obs]
+    first = [c for c in ("leiden", _recorded(adata, "cluster_key", method)) if c in obs]
     z = adata.obsm[latent_key(adata, method)]
     return {"obs": first + [c for c in obs if c not in first], "gene": [str(g) for g in adata.var_names],
             "latent": [f"z{i}" for i in range(z.shape[1])]}

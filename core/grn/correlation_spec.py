@@ -8,7 +8,7 @@ SPECS = [
     MethodSpec(
         name="pearson",
         label="Pearson |r|",
-        task="grn",
+        capabilities=("grn",),
         runner="core.grn.correlation:pearson_grn",
         params=(_LAYER,),
         description="Absolute Pearson correlation between genes; sources restricted to TFs when given.",
@@ -16,7 +16,7 @@ SPECS = [
     MethodSpec(
         name="spearman",
         label="Spearman |rho|",
-        task="grn",
+        capabilities=("grn",),
         runner="core.grn.correlation:spearman_grn",
         params=(_LAYER,),
         description="Absolute Spearman rank correlation between genes; sources restricted to TFs when given.",

@@ -1,6 +1,8 @@
 """The "grn" job task: run a registered GRN method on the prepared dataset and write ``edges.tsv``.
 
-When the run has a reference network, the edges are scored against it (``metrics.json``).
+A method is either a model family with the ``grn`` capability (trained through core.models.build, its
+checkpoint saved) or a direct runner (correlation, tree peers). When the run has a reference network, the
+edges are scored against it (``metrics.json``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 
 from ..atomic import write_json_atomic
 from ..context import RunContext
+from ..errors import InputError
 from ..registry import get_method
 from .edges import write_edges
 
@@ -21,19 +24,24 @@ def infer_grn(adata: ad.AnnData, method: str, ctx: RunContext, params: dict[str,
               preset: str | None = None) -> pd.DataFrame:
     """Resolve the method's parameters (defaults < preset < given) and run it; returns the edge table."""
     spec = get_method(method)
-    resolved = spec.resolve_params(params, preset)
-    ctx.log(f"{spec.label} parameters: {resolved}")
-    edges = spec.load_runner()(adata, ctx, **resolved)
+    if not spec.can("grn"):
+        raise InputError(f"{spec.label} does not infer a network; choose a GRN method.")
+    if spec.runner is not None:
+        resolved = spec.resolve_params(params, preset)
+        ctx.log(f"{spec.label} parameters: {resolved}")
+        return spec.load_runner()(adata, ctx, **resolved)
+    from ..models.build import train_model
+
+    edges = train_model(spec, adata, ctx, params, preset).get_grn(tfs=ctx.tfs)
+    if edges.attrs.get("note"):
+        ctx.log(edges.attrs["note"])
     return edges
 
 
 def score_against_reference(edges: pd.DataFrame, reference_path: str, tfs: list[str] | None = None) -> dict[str, Any]:
-    """EPR / AUPRC ratio against a reference network (BEELINE conventions) when scoring is available."""
-    try:
-        from .scoring import score_edges
-    except ImportError:  # scoring lands with the DeepSEM issue
-        return {}
+    """EPR / AUPRC ratio against a reference network (BEELINE conventions)."""
     from ..io.networks import read_network
+    from .scoring import score_edges
 
     return score_edges(edges, read_network(reference_path), tfs=tfs)
 

@@ -9,7 +9,7 @@ SPECS = [
     MethodSpec(
         name="genie3",
         label="GENIE3",
-        task="grn",
+        capabilities=("grn",),
         runner="core.grn.trees:genie3_grn",
         params=(
             Param("n_estimators", 1000, "Trees per target gene.", kind="int", min=1, max=10000),
@@ -25,7 +25,7 @@ SPECS = [
     MethodSpec(
         name="grnboost2",
         label="GRNBoost2",
-        task="grn",
+        capabilities=("grn",),
         runner="core.grn.trees:grnboost2_grn",
         params=(
             Param("learning_rate", 0.01, "Boosting learning rate.", min=1e-4, max=1.0, log=True),

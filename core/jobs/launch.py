@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..data.store import PreparedDataset
+from ..errors import InputError
 from ..registry import get_method
 from .executor import Executor, default_executor
 from .rundir import Run, create_run
@@ -21,20 +22,25 @@ def launch(
     use_tfs: bool = True,
     use_reference: bool = True,
     labels_key: str | None = None,
+    task: str | None = None,
     executor: Executor | None = None,
 ) -> Run:
-    """Validate ``params`` against the method's spec, create the run and submit it (returns at once)."""
+    """Validate ``params`` against the method's spec, create the run and submit it (returns at once).
+    ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first)."""
     spec = get_method(method)
+    task = task or spec.task
+    if task not in spec.tasks:
+        raise InputError(f"{spec.label} cannot do {task!r}; it does {', '.join(spec.tasks)}.")
     resolved = spec.resolve_params(params, preset)  # raises InputError on bad values before anything starts
     meta = dataset.meta
     run = create_run(
-        spec.task, method, dataset.h5ad, resolved, seed=seed, device=device,
+        task, method, dataset.h5ad, resolved, seed=seed, device=device,
         tfs=dataset.tfs if (use_tfs and spec.uses_tfs) else None,
         reference=dataset.reference if use_reference else None,
         label=spec.label + (f" ({preset})" if preset else ""),
         extra={"preset": preset, "dataset_id": dataset.id, "dataset_name": meta.get("name"),
                "labels_key": labels_key if labels_key is not None else meta.get("labels_key"),
-               "perturbation_key": meta.get("perturbation_key")},
+               "perturbation_key": meta.get("perturbation_key"), "origin": spec.origin},
     )
     (executor or default_executor()).submit(run)
     return run

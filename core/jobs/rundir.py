@@ -109,6 +109,17 @@ class Run:
         return max(0.0, per_epoch * (last["n_epochs"] - last["epoch"]))
 
 
+def loss_terms(progress: list[dict[str, Any]]) -> list[str]:
+    """The loss terms a run reported (each is plotted): the ``terms`` its records list (every family's named
+    terms), else, in records written before terms were listed, the keys that contain "loss"."""
+    names: dict[str, None] = {}
+    for rec in progress:
+        listed = rec.get("terms")
+        keys = listed if isinstance(listed, list) else [k for k in rec if "loss" in k]
+        names.update({str(k): None for k in keys if isinstance(rec.get(k), (int, float))})
+    return list(names)
+
+
 def create_run(
     task: str,
     method: str,

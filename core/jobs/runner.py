@@ -5,6 +5,7 @@ queued (waiting for the device slot) -> running -> finished | failed (reason) | 
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import time
@@ -12,6 +13,7 @@ import traceback
 from pathlib import Path
 
 from ..errors import ScgrnError
+from ..models.setup import DATASET_FIELDS, DATASET_KEY
 from ..atomic import write_json_atomic
 from ..context import RunContext, seed_everything
 from .environment import environment_info
@@ -55,6 +57,9 @@ def run_job(run_dir: str | Path, poll: float = 0.5) -> int:
             from ..data.store import load_prepared
 
             adata = load_prepared(params["dataset"])
+            adata.uns[DATASET_KEY] = {k: params[k] for k in DATASET_FIELDS if params.get(k)}  # the Data page's choices
+            if params.get("origin"):  # a family registered outside core: importing its module registers it
+                importlib.import_module(params["origin"])
             from .tasks import task_function
 
             metrics = task_function(params["task"])(adata, params, ctx) or {}

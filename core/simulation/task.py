@@ -1,8 +1,8 @@
 """The "simulate" job task: simulate cells from a finished training run, then compare them with the real ones.
 
 A simulate run's params.json holds ``dataset`` (the training run's prepared dataset), and in ``params``:
-``source_run`` (training run directory), ``n_cells``, ``noise``, ``component``, ``mode``, ``keep_zeros``,
-``grn_method``. Artifacts: ``simulated.h5ad``, ``comparison.json`` (summary + readings), ``genes.tsv``,
+``source_run`` (training run directory), the :data:`SPEC` parameters (``n_cells``, ``grn_method``, ``embed``)
+and ``options`` (the source family's ``simulation_params``). Artifacts: ``simulated.h5ad``, ``comparison.json`` (summary + readings), ``genes.tsv``,
 ``trend.tsv``, ``grn_consistency.tsv``, ``cells.tsv`` (joint UMAP), ``cluster_props.tsv``, ``metrics.json``.
 """
 
@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..atomic import write_json_atomic
 from ..context import RunContext
+from ..specs import Param, resolve_values
 from .compare import Comparison, compare
 from .readings import readings
 
@@ -24,17 +25,27 @@ SCALAR_KEYS = ("classifier_auc", "mean_corr", "var_corr", "zero_frac_corr", "ene
                "nn_distance_ratio", "copy_fraction", "cluster_tvd", "grn_overlap_10")
 
 
-def compare_simulated(real: ad.AnnData, sim: ad.AnnData, **kwargs) -> Comparison:
-    """Compare simulated cells with the real data on the layer the simulated values correspond to."""
-    info = sim.uns.get("simulation", {}) or {}
-    layer = info.get("layer", "X")
-    layer = None if layer in (None, "", "X") else layer
-    if info.get("scale") == "deepsem-log":  # DeepSEM log-normalised the counts it was trained on
-        from .deepsem_hooks import real_log_expression
+#: The simulation task's own parameters (the source family adds its ``simulation_params``).
+SPEC_PARAMS = (
+    Param("n_cells", 500, "Cells to simulate.", kind="int", min=10, max=1_000_000),
+    Param("grn_method", "pearson", "Network inferred on real and simulated cells for GRN consistency (empty: skip).",
+          kind="str"),
+    Param("embed", True, "Joint UMAP and Leiden clusters of real and simulated cells.", kind="bool"),
+)
 
-        real = real_log_expression({"layer": layer}, real)
-        return compare(real, sim, transform="none", **kwargs)
-    return compare(real, sim, layer=layer, sim_layer=None if layer is None or layer not in sim.layers else layer, **kwargs)
+
+def compare_simulated(real: ad.AnnData, sim: ad.AnnData, model=None, **kwargs) -> Comparison:
+    """Compare simulated cells with the real data on the scale the simulated values are on (the model's
+    ``comparable_real``; without a model, the layer recorded in ``sim.uns["simulation"]``)."""
+    info = dict(sim.uns.get("simulation", {}) or {})
+    if model is not None:
+        real, how = model.comparable_real(real, info)
+    else:
+        layer = info.get("layer", "X")
+        how = {"layer": None if layer in (None, "", "X") else layer}
+    if how.get("layer") is not None:
+        how.setdefault("sim_layer", how["layer"] if how["layer"] in sim.layers else None)
+    return compare(real, sim, **how, **kwargs)
 
 
 def save_comparison(res: Comparison, folder: Path) -> None:
@@ -73,25 +84,27 @@ def load_comparison(folder: Path) -> tuple[Comparison, list[str]] | None:
     return res, d.get("readings", [])
 
 
+def _resolve(params: dict[str, Any]) -> dict[str, Any]:
+    return resolve_values(SPEC_PARAMS, {p.name: p.default for p in SPEC_PARAMS},
+                   {k: v for k, v in params.items() if k in {p.name for p in SPEC_PARAMS}}, "Simulation")
+
+
 def run(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     """Job entry point (``core.jobs.tasks``): simulate, write ``simulated.h5ad``, compare, write artifacts."""
-    from .simulate import simulate_from_run
+    from .simulate import load_run_model, simulate
 
     p = params.get("params", {}) or {}
+    task = _resolve(p)
     n_steps = 3
-    ctx.log(f"simulating {p.get('n_cells')} cells from {p.get('source_run')}")
-    component = p.get("component")
-    sim = simulate_from_run(
-        p["source_run"], int(p.get("n_cells", 500)), p.get("noise"),
-        None if component in (None, "") else int(component), ctx.seed,
-        mode=p.get("mode", "auto"), keep_zeros=bool(p.get("keep_zeros", True)), adata=adata,
-    )
+    ctx.log(f"simulating {task['n_cells']} cells from {p.get('source_run')}")
+    model, src = load_run_model(p["source_run"], adata)
+    sim = simulate(model, task["n_cells"], adata=adata, seed=ctx.seed, run_id=src.id, **(p.get("options") or {}))
     ctx.progress(1, n_steps)
     if ctx.run_dir is not None:
         sim.write_h5ad(ctx.artifact("simulated.h5ad"), compression="gzip")
     ctx.log("comparing with the real cells")
-    res = compare_simulated(adata, sim, grn_method=p.get("grn_method", "pearson") or None, tfs=ctx.tfs,
-                            embed=bool(p.get("embed", True)), seed=ctx.seed)
+    res = compare_simulated(adata, sim, model, grn_method=task["grn_method"] or None, tfs=ctx.tfs,
+                            embed=task["embed"], seed=ctx.seed)
     ctx.progress(2, n_steps)
     if ctx.run_dir is not None:
         save_comparison(res, ctx.run_dir)
@@ -105,39 +118,39 @@ def run(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> dict[str,
     return metrics
 
 
-def launch_simulation(
-    source_run,
-    n_cells: int,
-    *,
-    noise: float | None = None,
-    component: int | None = None,
-    mode: str = "auto",
-    keep_zeros: bool = True,
-    grn_method: str = "pearson",
-    seed: int = 0,
-    executor=None,
-):
-    """Create a "simulate" run from a finished training run and submit it (returns the Run at once)."""
+def simulation_sources(runs) -> list:
+    """Finished training runs whose method can simulate and that saved their model, newest first."""
+    from ..models.base import CHECKPOINT
+    from ..registry import methods
+
+    able = methods("simulate")
+    return [r for r in runs if r.params.get("task") in ("grn", "embed") and r.params.get("method") in able
+            and r.state == "finished" and (r.path / "checkpoints" / CHECKPOINT).exists()]
+
+
+def launch_simulation(source_run, n_cells: int, *, options: dict[str, Any] | None = None, grn_method: str = "pearson",
+                      embed: bool = True, seed: int = 0, executor=None):
+    """Create a "simulate" run from a finished training run and submit it (returns the Run at once).
+    ``options`` are the source family's simulation parameters (validated now)."""
     from ..errors import InputError
     from ..jobs.executor import default_executor
     from ..jobs.rundir import create_run, get_run
-    from .simulate import DEEPSEM_METHODS, VAE_METHODS
+    from ..registry import get_method
 
     src = get_run(source_run)
     sp = src.params
-    if sp.get("method") not in VAE_METHODS + DEEPSEM_METHODS:
-        raise InputError(f"Run {src.id} used {sp.get('method')!r}; simulate from a DeepSEM, VAE or GMVAE run.")
-    if src.state != "finished":
-        raise InputError(f"Run {src.id} is {src.state}; simulate from a finished run.")
-    if int(n_cells) < 10:
-        raise InputError("Simulate at least 10 cells.")
-    params = {"source_run": str(src.path), "n_cells": int(n_cells), "noise": noise, "component": component,
-              "mode": mode, "keep_zeros": bool(keep_zeros), "grn_method": grn_method}
+    spec = get_method(str(sp.get("method")), sp.get("origin"))
+    if not simulation_sources([src]):
+        if not spec.can("simulate"):
+            raise InputError(f"Run {src.id} used {spec.label}, which cannot simulate cells.")
+        raise InputError(f"Run {src.id} is {src.state} or has no saved model; simulate from a finished run.")
+    task = _resolve({"n_cells": n_cells, "grn_method": grn_method, "embed": embed})
+    params = {"source_run": str(src.path), **task, "options": spec.resolve_simulation(options)}
     run = create_run(
         "simulate", "simulate", sp["dataset"], params, seed=seed, device=sp.get("device", "auto"), tfs=sp.get("tfs"),
         label=f"Simulation from {sp.get('label') or sp.get('method')}",
-        extra={"source_run": src.id, "source_method": sp.get("method"), "dataset_id": sp.get("dataset_id"),
-               "dataset_name": sp.get("dataset_name")},
+        extra={"source_run": src.id, "source_method": sp.get("method"), "origin": sp.get("origin"),
+               "dataset_id": sp.get("dataset_id"), "dataset_name": sp.get("dataset_name")},
     )
     (executor or default_executor()).submit(run)
     return run

@@ -5,8 +5,8 @@ from ...specs import MethodSpec, Param
 SPEC = MethodSpec(
     name="catran",
     label="CaTran (causal transformer)",
-    task="grn",
-    runner="core.models.catran.model:catran_grn",
+    capabilities=("grn",),
+    model="core.models.catran.model:CaTran",
     neural=True,
     description=(
         "Ultra-light attention model (~9000 + 40 x genes parameters): gene embeddings whose softmax attention over "
@@ -24,7 +24,9 @@ SPEC = MethodSpec(
               "batch (with more genes than 'Genes per mini-batch', divided by the chance that a pair is drawn together: "
               "BEELINE mDC, 821 genes, gets 54 steps). Small datasets fit in one batch; 25 epochs x 20 steps train them "
               "(x 10 did not, on BEELINE).", kind="int", min=1, max=1000),
-        Param("perturbation_key", "", "obs column naming each cell's perturbed gene ('control' otherwise); empty = observational.", kind="str"),
+        Param("weight_decay", 0.05, "Lion's decoupled weight decay.", min=0.0, max=10.0),
+        Param("perturbation_key", "", "obs column naming each cell's perturbed gene ('control' otherwise); empty = the "
+              "perturbation column chosen on the Data page, if any (else observational).", kind="str"),
         Param("intervention_weight", 10.0, "Weight of the interventional loss (10 as in the authors' code).", min=0.0, max=1000.0),
         Param("intervention_target", "effect", "Attention target for a perturbed gene's outgoing edges: 'effect' (default) = its "
               "measured effect (Welch t vs control cells, Bonferroni-gated) on the attention's scale; 'paper' = the authors' "
@@ -49,3 +51,5 @@ SPEC = MethodSpec(
                         "mask_intervened": False},
     },
 )
+
+SPECS = [SPEC]

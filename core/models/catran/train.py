@@ -44,37 +44,20 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...context import RunContext
+from ..fit import LossOutput, TrainingPlan
 from .module import CaTranModule
 
 HIDDEN_WEIGHT, VISIBLE_WEIGHT = 0.7, 0.3
 TARGETS = ("effect", "scaled", "centred", "paper")
 
 
-@dataclass
-class TrainConfig:
-    epochs: int = 25
-    lr: float = 1e-3
-    weight_decay: float = 0.05
-    batch_cells: int = 2048
-    max_genes: int = 500
-    hide_fraction: float = 0.8
-    intervention_weight: float = 10.0
-    cells_per_class: int = 25
-    intervention_target: str = "effect"
-    mask_intervened: bool = True  # drop a perturbed gene's own values in its perturbed cells from the reconstruction
-    # small datasets: at least this many Lion steps per epoch IN WHICH A GIVEN GENE PAIR IS IN THE BATCH (see
-    # steps_per_epoch). The paper's 25 epochs were set on CausalBench's ~10^5-cell screens (dozens of 2048-cell
-    # steps per epoch); a few hundred cells make one batch, and 25 x 10 steps left BEELINE training unconverged:
-    # 25 x 20 raised EPR on mDC and mHSC-L (bench results)
-    min_steps_per_epoch: int = 20
-    sources_in_every_batch: bool = True  # with restricted sources (TFs) and genes > max_genes: every batch holds them all
+#: with restricted sources (TFs) and more genes than a batch holds, every batch holds all the sources
+SOURCES_IN_EVERY_BATCH = True
 
 
 def hide_by_shuffling(x: torch.Tensor, hide_fraction: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -260,86 +243,86 @@ def _plain_batches(n_cells: int, batch_cells: int, rng: np.random.Generator) -> 
     return [b for b in np.array_split(order, n_batches) if len(b) > 1]
 
 
-def train_catran(
-    module: CaTranModule,
-    X: np.ndarray,
-    config: TrainConfig,
-    ctx: RunContext,
-    device: torch.device,
-    perturbed: np.ndarray | None = None,
-) -> list[float]:
-    """Train ``module`` in place on ``X`` (cells x genes, float32). ``perturbed[c]`` = perturbed gene index or -1.
+class CaTranPlan(TrainingPlan):
+    """Lion on ``steps_per_epoch`` mini-batches of cells x a random gene subset per epoch (see module docstring).
 
-    Calls ``ctx.progress`` once per epoch (raising on NaN/inf); returns the per-epoch mean losses.
+    ``params`` are CaTran's resolved hyperparameters; ``perturbed[c]`` = perturbed gene index or -1.
     """
-    from lion_pytorch import Lion
 
-    rng = np.random.default_rng(ctx.seed)
-    gen = torch.Generator(device="cpu").manual_seed(int(ctx.seed))
-    n_cells, n_genes = X.shape
-    X_t = torch.as_tensor(X, dtype=torch.float32)
-    if config.intervention_target not in TARGETS:
-        raise ValueError(f"intervention_target must be one of {TARGETS}, got {config.intervention_target!r}")
-    has_pert = perturbed is not None and bool((perturbed >= 0).any())
-    use_interventions = has_pert and config.intervention_weight > 0
-    by_effect = use_interventions and config.intervention_target == "effect"
-    pert_t = torch.as_tensor(perturbed if perturbed is not None else np.full(n_cells, -1), dtype=torch.long)
-    effects_t = None
-    if by_effect:
-        effects_t = torch.as_tensor(measured_effects(X, perturbed), dtype=torch.float32)
-        ctx.log(f"measured effects: {int(torch.isfinite(effects_t[:, 0]).sum())} perturbed genes, "
-                f"{int((effects_t > 0).sum())} significant responses")
-    mask_self = has_pert and config.mask_intervened
-    n_sub = min(int(config.max_genes), n_genes)
-    sources = None if module.source_mask is None else module.source_mask.cpu()
-    module.to(device).train()
-    opt = Lion(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    coverage = pair_coverage(n_genes, n_sub, None if sources is None or not config.sources_in_every_batch
-                             else int(sources.sum()))
-    n_steps = steps_per_epoch(n_cells, config.batch_cells, config.min_steps_per_epoch, coverage)
-    ctx.log(f"{n_steps} steps per epoch ({n_sub} of {n_genes} genes per batch: a gene pair is in {coverage:.0%} of them)")
-    history = []
-    for epoch in range(1, config.epochs + 1):
+    def __init__(self, module: CaTranModule, X: np.ndarray, params: dict, seed: int, device: torch.device,
+                 perturbed: np.ndarray | None = None, log=print):
+        if params["intervention_target"] not in TARGETS:
+            raise ValueError(f"intervention_target must be one of {TARGETS}, got {params['intervention_target']!r}")
+        self.module, self.p, self.device = module, params, device
+        self.n_epochs = int(params["epochs"])
+        self.rng = np.random.default_rng(seed)
+        self.gen = torch.Generator(device="cpu").manual_seed(int(seed))
+        self.n_cells, self.n_genes = X.shape
+        self.X_t = torch.as_tensor(X, dtype=torch.float32)
+        has_pert = perturbed is not None and bool((perturbed >= 0).any())
+        self.use_interventions = has_pert and params["intervention_weight"] > 0
+        self.by_effect = self.use_interventions and params["intervention_target"] == "effect"
+        self.perturbed = perturbed
+        self.pert_t = torch.as_tensor(perturbed if perturbed is not None else np.full(self.n_cells, -1), dtype=torch.long)
+        self.effects_t = None
+        if self.by_effect:
+            self.effects_t = torch.as_tensor(measured_effects(X, perturbed), dtype=torch.float32)
+            log(f"measured effects: {int(torch.isfinite(self.effects_t[:, 0]).sum())} perturbed genes, "
+                f"{int((self.effects_t > 0).sum())} significant responses")
+        self.mask_self = has_pert and params["mask_intervened"]
+        self.n_sub = min(int(params["max_genes"]), self.n_genes)
+        self.sources = None if module.source_mask is None else module.source_mask.cpu()
+        coverage = pair_coverage(self.n_genes, self.n_sub, None if self.sources is None or not SOURCES_IN_EVERY_BATCH
+                                 else int(self.sources.sum()))
+        self.n_steps = steps_per_epoch(self.n_cells, params["batch_cells"], params["min_steps_per_epoch"], coverage)
+        log(f"{self.n_steps} steps per epoch ({self.n_sub} of {self.n_genes} genes per batch: a gene pair is in "
+            f"{coverage:.0%} of them)")
+
+    def configure_optimizers(self):
+        from lion_pytorch import Lion
+
+        self.module.to(self.device).train()
+        return {"lion": Lion(self.module.parameters(), lr=self.p["lr"], weight_decay=self.p["weight_decay"])}
+
+    def on_epoch_start(self, epoch: int) -> str:
+        return "lion"
+
+    def batches(self, epoch: int):
         batches: list[np.ndarray] = []
-        while len(batches) < n_steps:
-            if use_interventions and not by_effect:  # the error-ratio targets need cells of each class
-                batches += _class_batches(perturbed, config.batch_cells, config.cells_per_class, rng)
+        while len(batches) < self.n_steps:
+            if self.use_interventions and not self.by_effect:  # the error-ratio targets need cells of each class
+                batches += _class_batches(self.perturbed, self.p["batch_cells"], self.p["cells_per_class"], self.rng)
             else:
-                batches += _plain_batches(n_cells, config.batch_cells, rng)
-        losses, i_losses = [], []
-        for cells in batches:
-            genes = sample_genes(n_genes, n_sub, gen, sources if config.sources_in_every_batch else None)
-            x = X_t[torch.as_tensor(cells)][:, genes].to(device)
-            corrupted, hidden = hide_by_shuffling(x, config.hide_fraction, gen)
-            pred, attn = module(corrupted, genes.to(device))
-            if mask_self or (use_interventions and not by_effect):
-                # batch-local column of each cell's perturbed gene (-1 when absent from the gene subset)
-                lookup = torch.full((n_genes + 1,), -1, dtype=torch.long)
-                lookup[genes] = torch.arange(n_sub)
-                local = lookup[pert_t[torch.as_tensor(cells)]].to(device)  # index -1 -> lookup[-1] = -1
-            keep = None
-            if mask_self:  # an intervened value is set by the intervention, not by its regulators
-                keep = torch.ones_like(hidden)
-                rows_p = torch.nonzero(local >= 0).flatten()
-                keep[rows_p, local[rows_p]] = False
-            loss = reconstruction_loss(pred, x, hidden, keep)
-            if use_interventions:
-                if by_effect:
-                    il = effect_loss(attn, effects_t[genes][:, genes].to(device))
-                else:
-                    il = interventional_loss(pred, x, attn, local, config.intervention_target)
-                if il is not None:
-                    loss = loss + config.intervention_weight * il
-                    i_losses.append(float(il.detach()))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            losses.append(float(loss.detach()))
-        mean_loss = float(np.mean(losses))
-        history.append(mean_loss)
-        metrics = {"loss": mean_loss}
-        if i_losses:
-            metrics["interventional_loss"] = float(np.mean(i_losses))
-        ctx.progress(epoch, config.epochs, **metrics)
-    module.eval()
-    return history
+                batches += _plain_batches(self.n_cells, self.p["batch_cells"], self.rng)
+        return batches
+
+    def training_step(self, cells: np.ndarray) -> LossOutput:
+        p, device, n_sub = self.p, self.device, self.n_sub
+        genes = sample_genes(self.n_genes, n_sub, self.gen, self.sources if SOURCES_IN_EVERY_BATCH else None)
+        x = self.X_t[torch.as_tensor(cells)][:, genes].to(device)
+        corrupted, hidden = hide_by_shuffling(x, p["hide_fraction"], self.gen)
+        pred, attn = self.module(corrupted, genes.to(device))
+        if self.mask_self or (self.use_interventions and not self.by_effect):
+            # batch-local column of each cell's perturbed gene (-1 when absent from the gene subset)
+            lookup = torch.full((self.n_genes + 1,), -1, dtype=torch.long)
+            lookup[genes] = torch.arange(n_sub)
+            local = lookup[self.pert_t[torch.as_tensor(cells)]].to(device)  # index -1 -> lookup[-1] = -1
+        keep = None
+        if self.mask_self:  # an intervened value is set by the intervention, not by its regulators
+            keep = torch.ones_like(hidden)
+            rows_p = torch.nonzero(local >= 0).flatten()
+            keep[rows_p, local[rows_p]] = False
+        rec = reconstruction_loss(pred, x, hidden, keep)
+        loss, terms = rec, {"reconstruction": rec.detach()}
+        if self.use_interventions:
+            if self.by_effect:
+                il = effect_loss(attn, self.effects_t[genes][:, genes].to(device))
+            else:
+                il = interventional_loss(pred, x, attn, local, p["intervention_target"])
+            if il is not None:
+                loss = loss + p["intervention_weight"] * il
+                terms["interventional"] = il.detach()
+        return LossOutput(loss, terms, n=1)  # each step counts once, as the authors average per step
+
+    def on_train_end(self) -> None:
+        self.module.eval()

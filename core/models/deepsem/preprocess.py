@@ -13,37 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ...errors import InputError
+from ..setup import dense_matrix, is_counts, log_normalise
 
 TRANSFORMS = ("zscore", "nonzero")
 
 
-def is_counts(X: np.ndarray) -> bool:
-    """True when X looks like raw counts: non-negative integers with some value above 1."""
-    return bool(X.size) and X.min() >= 0 and X.max() > 1 and np.all(np.equal(np.mod(X, 1), 0))
-
-
 def expression_matrix(adata, layer: str | None = None) -> tuple[np.ndarray, bool]:
-    """Dense float64 cells x genes log-expression from ``adata`` and whether counts were log-normalised."""
-    X = adata.layers[layer] if layer else adata.X
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    X = np.asarray(X, dtype=np.float64)
-    if not np.all(np.isfinite(X)):
-        raise InputError("The expression matrix holds NaN or infinite values; clean or impute them first.")
-    if X.shape[0] < 2 or X.shape[1] < 2:
-        raise InputError(f"DeepSEM needs at least 2 cells and 2 genes; got {X.shape[0]} x {X.shape[1]}.")
+    """Dense float64 cells x genes log-expression of ``layer`` (or X) and whether raw counts were log-normalised."""
+    X = dense_matrix(adata, layer, np.float64, min_shape=(2, 2))
     counts = is_counts(X)
-    if counts:
-        import anndata as ad
-        import scanpy as sc
-
-        tmp = ad.AnnData(X.copy())
-        sc.pp.normalize_total(tmp)
-        sc.pp.log1p(tmp)
-        X = np.asarray(tmp.X, dtype=np.float64)
-    return X, counts
+    return (log_normalise(X) if counts else X), counts
 
 
 @dataclass

@@ -1,22 +1,31 @@
-"""MethodSpec of DeepSEM: every hyperparameter, and the two published presets."""
+"""MethodSpec of DeepSEM: every hyperparameter (declared here only), its two published settings, and its
+simulation options."""
+
+from typing import Any
 
 from ...specs import MethodSpec, Param
 from .aggregate import DEFAULT_RULE, RULES
-from .model import SETTINGS
 
+#: The two published settings (Shu et al. 2021): input transform and the values that unset epochs / alpha /
+#: beta take. lr, batch size, K1/K2 and hidden size are shared.
+SETTINGS: dict[str, dict[str, Any]] = {
+    "non-specific": {"transform": "zscore", "alpha": 100.0, "beta": 1.0, "epochs": 90},
+    "cell-type-specific": {"transform": "nonzero", "alpha": 1.0, "beta": 0.01, "epochs": 150},
+}
 _NS, _CT = SETTINGS["non-specific"], SETTINGS["cell-type-specific"]
 
 SPEC = MethodSpec(
     name="deepsem",
     label="DeepSEM",
-    task="grn",
-    runner="core.models.deepsem.model:deepsem_grn",
+    capabilities=("grn", "latent", "simulate"),
+    model="core.models.deepsem.model:DeepSEM",
     neural=True,
     description=(
         "DeepSEM (Shu et al. 2021): a beta-VAE whose latent layer is a linear SEM; the GRN is |W|, combined "
         "over an ensemble of seeds trained together in one batched model. Pick a preset: non-specific "
         "(per-gene z-score, MSE on all entries) or cell-type-specific (non-zero standardisation, MSE on "
-        "non-zero entries). Unset epochs/alpha/beta follow the chosen setting."
+        "non-zero entries). Unset epochs/alpha/beta follow the chosen setting. As an embedding, the latent is the "
+        "GRN-mixed posterior mean mu (I - W^T) of the first member (one dimension per gene)."
     ),
     params=(
         Param("setting", "non-specific", "Input transform and loss: non-specific = per-gene z-score, MSE on all "
@@ -29,12 +38,12 @@ SPEC = MethodSpec(
               "overlap, then average each member's rank of |W|; consensus: the same filter, then mean |W|; mean: mean "
               "|W| over all members (the authors' advice); rank: mean rank over all members. Measured in "
               "bench/deepsem_aggregate.py.", kind="choice", choices=RULES),
-        Param("epochs", _NS["epochs"], "Training epochs (non-specific 90, cell-type-specific 150).", kind="int",
-              min=1, max=10000),
-        Param("alpha", _NS["alpha"], "Weight of the L1 penalty alpha*mean(|W|) (non-specific 100, "
+        Param("epochs", None, "Training epochs (unset: the setting's, non-specific 90, cell-type-specific 150).",
+              kind="int", min=1, max=10000),
+        Param("alpha", None, "Weight of the L1 penalty alpha*mean(|W|) (unset: the setting's, non-specific 100, "
               "cell-type-specific 1; the paper used 0.1 for hESC and mHSC-E).", min=0.0, log=True),
-        Param("beta", _NS["beta"], "Weight of the KL term (beta-VAE; non-specific 1, cell-type-specific 0.01).",
-              min=0.0, log=True),
+        Param("beta", None, "Weight of the KL term (beta-VAE; unset: the setting's, non-specific 1, "
+              "cell-type-specific 0.01).", min=0.0, log=True),
         Param("lr", 1e-4, "RMSprop learning rate of the networks.", min=1e-7, max=1.0, log=True),
         Param("lr_w_ratio", 0.2, "W's learning rate as a fraction of lr.", min=0.0, max=100.0),
         Param("batch_size", 64, "Cells per minibatch.", kind="int", min=1, max=100000),
@@ -61,7 +70,13 @@ SPEC = MethodSpec(
                          "beta": _NS["beta"]},
         "cell-type-specific": {"setting": "cell-type-specific", "epochs": _CT["epochs"], "alpha": _CT["alpha"],
                                "beta": _CT["beta"]},
+        "embedding (1 member)": {"ensemble": 1},
     },
+    simulation_params=(
+        Param("noise", 1.0, "Latent noise in posterior standard deviations: z = mu + noise * sigma * n.", min=0.0,
+              max=10.0),
+        Param("keep_zeros", True, "Keep each originating cell's zero pattern (as in the DeepSEM paper).", kind="bool"),
+    ),
 )
 
 SPECS = [SPEC]

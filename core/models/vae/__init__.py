@@ -1,5 +1,5 @@
 """VAE and Gaussian-mixture VAE on single-cell counts (module / model / train / spec, scvi-tools style)."""
 
-from .model import VAEModel
+from .model import GMVAE, VAE
 
-__all__ = ["VAEModel"]
+__all__ = ["VAE", "GMVAE"]

@@ -14,59 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ...distributions import LIKELIHOODS
 from ...errors import InputError
-
-AUTO_LAYER = "auto"
-
+from .. import setup
 
 def pick_layer(adata, layer: str | None, likelihood: str) -> str | None:
-    """Resolve the layer name: "auto" = layers["counts"] for count likelihoods when present, else X."""
-    if layer in (None, "", "X"):
-        return None
-    if layer == AUTO_LAYER:
-        return "counts" if LIKELIHOODS[likelihood].counts and "counts" in adata.layers else None
-    if layer not in adata.layers:
-        raise InputError(f"Layer {layer!r} not found; available layers: {list(adata.layers) or 'none'} (or X).")
-    return layer
-
-
-def get_matrix(adata, layer: str | None) -> np.ndarray:
-    m = adata.X if layer is None else adata.layers[layer]
-    m = m.toarray() if sp.issparse(m) else np.asarray(m)
-    m = m.astype(np.float32, copy=False)
-    if not np.isfinite(m).all():
-        raise InputError(f"{_where(layer)} contains NaN or infinite values; clean the data first.")
-    return m
-
-
-def _where(layer):
-    return "X" if layer is None else f"layers[{layer!r}]"
-
-
-def check_counts(m: np.ndarray, adata, layer: str | None, likelihood: str) -> None:
-    """Count likelihoods need non-negative integers; say which layer to pick instead."""
-    bad = None
-    if m.size and m.min() < 0:
-        bad = f"negative values (min {m.min():.3g})"
-    else:
-        frac = np.abs(m - np.round(m))
-        if frac.max(initial=0) > 1e-3:
-            bad = f"non-integer values (e.g. {m.flat[int(np.argmax(frac))]:.4g})"
-    if bad is None:
-        return
-    label = LIKELIHOODS[likelihood].label
-    msg = f"The {label} likelihood needs raw counts (non-negative integers) but {_where(layer)} holds {bad}. "
-    others = [k for k in adata.layers if k != layer]
-    if "counts" in adata.layers and layer != "counts":
-        msg += "This dataset has a raw-count layer: choose layer 'counts'."
-    elif others:
-        msg += f"Pick a layer with raw counts ({', '.join(others)}) or a Gaussian / Continuous Bernoulli likelihood."
-    else:
-        msg += "Load raw counts, or use a Gaussian / Continuous Bernoulli likelihood."
-    raise InputError(msg)
+    """"auto" = layers["counts"] for count likelihoods when present, else X (core.models.setup.pick_layer)."""
+    return setup.pick_layer(adata, layer, prefer_counts=LIKELIHOODS[likelihood].counts)
 
 
 @dataclass
@@ -82,16 +37,16 @@ def prepare(adata, likelihood: str, layer: str | None, input_transform: str = "a
     """Tensors for training / inference. ``transform`` (from a trained model) reuses its CB scaling."""
     if likelihood not in LIKELIHOODS:
         raise InputError(f"Unknown likelihood {likelihood!r}; choose from {', '.join(LIKELIHOODS)}.")
-    m = get_matrix(adata, layer)
+    m = setup.dense_matrix(adata, layer)
     counts = LIKELIHOODS[likelihood].counts
     if counts:
-        check_counts(m, adata, layer, likelihood)
+        setup.require_counts(m, adata, layer, f"The {LIKELIHOODS[likelihood].label} likelihood")
     mode = (transform or {}).get("input", input_transform)
     if mode == "auto":  # log1p for raw counts; already-transformed data (non-integer) is used as it is
         mode = "log1p" if counts or (m.min(initial=0) >= 0 and np.allclose(m, np.round(m))) else "none"
     if mode == "log1p":
         if m.min(initial=0) < 0:
-            raise InputError(f"{_where(layer)} has negative values, so log1p cannot be applied; "
+            raise InputError(f"{setup.where(layer)} has negative values, so log1p cannot be applied; "
                              "use input transform 'none' or pick the raw-count layer.")
         x_in = np.log1p(m)
     elif mode == "none":

@@ -18,6 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.distributions import Distribution
 
+from ..fit import LossOutput
+
 from ...distributions import (
     LIKELIHOODS,
     ContinuousBernoulli,
@@ -122,7 +124,7 @@ class VAE(nn.Module):
         ref = self.z_head.mean.weight
         return torch.randn(n, self.latent_dim, device=ref.device, dtype=ref.dtype)
 
-    def loss(self, x_in, x_target, log_library, beta: float = 1.0, free_nats: float = 0.0) -> dict:
+    def loss(self, x_in, x_target, log_library, beta: float = 1.0, free_nats: float = 0.0) -> LossOutput:
         qm, qv = self.encode(x_in)
         z = qm + qv.sqrt() * torch.randn_like(qm)
         recon = self.decode(z, log_library).log_prob(x_target).sum(-1)
@@ -130,7 +132,7 @@ class VAE(nn.Module):
         kl_mean = kl.mean()
         kl_used = torch.clamp(kl_mean, min=free_nats) if free_nats > 0 else kl_mean
         loss = -recon.mean() + beta * kl_used
-        return {"loss": loss, "recon": -recon.mean().detach(), "kl": kl_mean.detach()}
+        return LossOutput(loss, {"reconstruction": -recon.mean().detach(), "kl": kl_mean.detach()}, n=x_in.shape[0])
 
 
 class GMVAE(VAE):
@@ -185,7 +187,7 @@ class GMVAE(VAE):
         m, v = self.prior_mean[comp], self.prior_var()[comp]
         return m + v.sqrt() * torch.randn_like(m)
 
-    def loss(self, x_in, x_target, log_library, beta: float = 1.0, free_nats: float = 0.0) -> dict:
+    def loss(self, x_in, x_target, log_library, beta: float = 1.0, free_nats: float = 0.0) -> LossOutput:
         log_qy, qm, qv = self._encode_all(x_in)
         b, c, d = qm.shape
         qy = log_qy.exp()
@@ -201,7 +203,10 @@ class GMVAE(VAE):
         kl = (qy * kl_z).sum(-1).mean() + kl_y.mean()
         kl_used = torch.clamp(kl, min=free_nats) if free_nats > 0 else kl
         loss = -recon_m + beta * kl_used
+        terms = {"reconstruction": -recon_m.detach(), "kl": kl.detach()}
         if self.balance > 0:  # KL(batch-average q(y|x) || uniform): keeps every component in use
             q_bar = qy.mean(0)
-            loss = loss + self.balance * (q_bar * (torch.log(q_bar + 1e-8) + math.log(c))).sum()
-        return {"loss": loss, "recon": -recon_m.detach(), "kl": kl.detach()}
+            balance = (q_bar * (torch.log(q_bar + 1e-8) + math.log(c))).sum()
+            loss = loss + self.balance * balance
+            terms["balance"] = balance.detach()
+        return LossOutput(loss, terms, n=b)

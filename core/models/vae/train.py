@@ -1,4 +1,5 @@
-"""Training loop for the VAE / GMVAE modules (mini-batch Adam, KL warm-up, free nats, grad clipping)."""
+"""Training plan of the VAE / GMVAE modules (mini-batch Adam, KL warm-up, free nats, gradient clipping), and
+the size-aware epoch rule used when epochs are unset."""
 
 from __future__ import annotations
 
@@ -6,7 +7,26 @@ from dataclasses import dataclass
 
 import torch
 
-from ...context import RunContext
+from ..fit import LossOutput, TrainingPlan
+
+#: Gradient steps a VAE / GMVAE gets at least when epochs are unset (see default_epochs).
+MIN_STEPS = 6000
+MAX_EPOCHS = 1000
+
+
+def default_epochs(n_cells: int, batch_size: int = 128) -> int:
+    """Epochs when none are given: scvi-tools' rule raised to at least ``MIN_STEPS`` steps, at most ``MAX_EPOCHS``.
+
+    scvi-tools' rule, ``min(400, round(20000 / n_cells * 400))`` epochs, counts passes over the data, so a small
+    dataset (a few hundred cells = a few mini-batches per epoch) gets only ~2000 gradient steps and ends
+    under-fitted: its gene-wise NB dispersion absorbs the structure the latent has not learned yet and simulated
+    cells are over-dispersed (700 PBMCs x 100 genes, NB, perturb noise 1, grouped folds: classifier AUC 0.58
+    after 400 epochs, 0.51 after 1000; 100 epochs scored 0.83, see bench/simulate_results.md).
+    """
+    n = max(int(n_cells), 1)
+    scvi = min(400, max(1, round(20000 / n * 400)))
+    steps_per_epoch = max(1, -(-n // int(batch_size)))
+    return int(min(MAX_EPOCHS, max(scvi, -(-MIN_STEPS // steps_per_epoch))))
 
 
 @dataclass
@@ -32,37 +52,46 @@ def kl_weight(epoch: int, beta: float, kl_warmup: int) -> float:
     return beta * min(1.0, (epoch + 1) / kl_warmup)
 
 
-def train_module(module, data: TensorData, ctx: RunContext, *, epochs: int = 100, lr: float = 1e-3,
-                 batch_size: int = 128, beta: float = 1.0, kl_warmup: int = 0, free_nats: float = 0.0,
-                 grad_clip: float = 50.0, seed: int = 0) -> list[dict]:
-    """Fit ``module`` in place; reports every epoch to ``ctx`` (NaN/inf -> NonFiniteLossError)."""
-    n = len(data)
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=1e-6, eps=0.01)
-    params = [p for p in module.parameters() if p.requires_grad]
-    module.train()
-    history = []
-    for epoch in range(epochs):
-        w = kl_weight(epoch, beta, kl_warmup)
-        perm = torch.randperm(n, generator=gen).to(data.x_in.device)
-        sums = torch.zeros(3, device=data.x_in.device)
-        seen = 0
-        for start in range(0, n, batch_size):
-            idx = perm[start:start + batch_size]
+class VAEPlan(TrainingPlan):
+    """Adam (weight decay 1e-6, eps 0.01) on reshuffled mini-batches; a last batch of one cell is skipped
+    (BatchNorm needs two)."""
+
+    def __init__(self, module, data: TensorData, *, epochs: int, lr: float, batch_size: int, beta: float,
+                 kl_warmup: int, free_nats: float, seed: int, grad_clip: float = 50.0):
+        self.module, self.data, self.n_epochs = module, data, int(epochs)
+        self.lr, self.batch_size, self.beta, self.kl_warmup = lr, int(batch_size), beta, int(kl_warmup)
+        self.free_nats, self.grad_clip = free_nats, grad_clip
+        self.gen = torch.Generator().manual_seed(int(seed))
+
+    def configure_optimizers(self):
+        self.params = [p for p in self.module.parameters() if p.requires_grad]
+        return {"adam": torch.optim.Adam(self.module.parameters(), lr=self.lr, weight_decay=1e-6, eps=0.01)}
+
+    def on_train_start(self) -> None:
+        self.module.train()
+
+    def on_epoch_start(self, epoch: int) -> str:
+        self.weight = kl_weight(epoch, self.beta, self.kl_warmup)
+        return "adam"
+
+    def batches(self, epoch: int):
+        n = len(self.data)
+        perm = torch.randperm(n, generator=self.gen).to(self.data.x_in.device)
+        for start in range(0, n, self.batch_size):
+            idx = perm[start:start + self.batch_size]
             if idx.numel() < 2 and n >= 2:  # BatchNorm needs two cells
                 continue
-            out = module.loss(*data.batch(idx), beta=w, free_nats=free_nats)
-            opt.zero_grad(set_to_none=True)
-            out["loss"].backward()
-            if grad_clip:
-                torch.nn.utils.clip_grad_norm_(params, grad_clip)
-            opt.step()
-            k = idx.numel()
-            sums += torch.stack([out["loss"].detach(), out["recon"], out["kl"]]) * k
-            seen += k
-        loss, recon, kl = (sums / max(seen, 1)).tolist()
-        record = {"loss": loss, "recon": recon, "kl": kl, "kl_weight": w}
-        history.append(record)
-        ctx.progress(epoch + 1, epochs, **record)
-    module.eval()
-    return history
+            yield idx
+
+    def training_step(self, idx: torch.Tensor) -> LossOutput:
+        return self.module.loss(*self.data.batch(idx), beta=self.weight, free_nats=self.free_nats)
+
+    def after_backward(self) -> None:
+        if self.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.params, self.grad_clip)
+
+    def on_epoch_end(self, epoch: int) -> dict[str, float]:
+        return {"kl_weight": self.weight}
+
+    def on_train_end(self) -> None:
+        self.module.eval()

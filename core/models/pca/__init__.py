@@ -1,0 +1,1 @@
+"""PCA: the embedding floor every learned embedding should beat (a family without training)."""

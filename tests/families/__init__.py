@@ -1,0 +1,1 @@
+"""Model families that tests register through core.registry.register (one file each, no edit elsewhere)."""
