@@ -129,7 +129,7 @@ def test_deepsem_embedding_mode(data_file, tmp_path, capsys):
                  "--device", "cpu", "--out", str(out)]) == 0
     res = _last_json(capsys)
     a = ad.read_h5ad(out)
-    assert a.obsm["X_deepsem"].shape == (a.n_obs, a.n_vars) and res["method"] == "deepsem_embed"
+    assert a.obsm["X_deepsem"].shape == (a.n_obs, a.n_vars) and res["method"] == "deepsem"
     assert np.isfinite(a.obsm["X_deepsem"]).all()
 
 

@@ -48,6 +48,9 @@ def simulate(model: BaseModel, n_cells: int, *, adata: ad.AnnData | None = None,
         raise InputError("n_cells must be at least 1.")
     resolved = spec.resolve_simulation(options)
     values, origin, settings = model.simulate(adata, int(n_cells), seed=int(seed), **resolved)
+    if values.n_vars != len(model.genes):
+        raise RuntimeError(f"{spec.label}.simulate returned {values.n_vars} genes for a model of {len(model.genes)}")
+    values.var_names = model.genes  # the contract: the model's genes, in its order
     settings = {"model": spec.name, "n_cells": int(n_cells), "seed": int(seed), **settings}
     return _finish(values, origin, run_id, settings)
 
