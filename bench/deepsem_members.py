@@ -51,8 +51,8 @@ def member_losses(model: DeepSEM, alpha: float, beta: float, batch_size: int = 6
 
     mod = model.module
     dev = mod.W.device
-    Z = torch.as_tensor(model._Z, device=dev)
-    M = torch.as_tensor(model._mask, device=dev) if model._mask is not None else None
+    Z = torch.as_tensor(model.data.Z, device=dev)
+    M = torch.as_tensor(model.data.mask, device=dev) if model.data.mask is not None else None
     gen = torch.Generator(device=dev).manual_seed(12345)
     tot, n = None, 0
     with torch.no_grad():
@@ -90,8 +90,9 @@ def main() -> int:
     adata, truths, tfs = load_case(case)
     for setting in args.settings:
         t0 = time.perf_counter()
-        model = DeepSEM(adata, setting=setting, n_members=args.members, seed=args.seed)
-        model.train(epochs=args.epochs, ctx=RunContext(seed=args.seed, device=args.device))
+        model = DeepSEM(adata, setting=setting, ensemble=args.members, seed=args.seed, device=args.device,
+                        epochs=args.epochs)
+        model.train(callbacks=[RunContext(seed=args.seed, device=args.device)])
         wall = time.perf_counter() - t0
         tr = model.config["train"]
         losses = member_losses(model, tr["alpha"], tr["beta"])

@@ -36,7 +36,7 @@ def _one(args) -> dict:
 
     sys.path.insert(0, str(ROOT))
     from core.context import RunContext
-    from core.registry import get_method
+    from core.grn.task import infer_grn
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -49,9 +49,7 @@ def _one(args) -> dict:
     ctx = RunContext(seed=0, device=args.device)
     ctx.on_progress = lambda r: (wall.append(time.perf_counter()), cpu.append(time.process_time()))
     t0, c0 = time.perf_counter(), time.process_time()
-    get_method("deepsem").load_runner()(
-        adata, ctx, setting="non-specific", ensemble=args.members[0], epochs=args.epochs
-    )
+    infer_grn(adata, "deepsem", ctx, {"setting": "non-specific", "ensemble": args.members[0], "epochs": args.epochs})
     total = time.perf_counter() - t0
     w = np.diff([t0, *wall])
     c = np.diff([c0, *cpu])

@@ -39,18 +39,18 @@ def worker(kind: str, likelihood: str, epochs: int, warmup: int, out: Path, clus
     adata = pbmc68k_counts()
     t0 = time.perf_counter()
     if kind == "pca":
-        from core.embedding.pca import run_pca
-        from core.context import RunContext
+        from core.models.pca.model import PCA
 
-        latent = run_pca(adata, RunContext(), n_comps=10).obsm["X_pca"]
+        latent = PCA(adata, n_comps=10).get_latent()
     else:
-        from core.models.vae import VAEModel
+        from core.models.vae import GMVAE, VAE
 
-        model = VAEModel(adata, likelihood=likelihood, clusters=clusters if kind == "gmvae" else 0,
-                         latent_dim=10, hidden=128, seed=seed, device="cpu")
+        kw = dict(likelihood=likelihood, latent_dim=10, hidden=128, seed=seed, device="cpu", epochs=epochs, lr=1e-3,
+                  batch_size=128, kl_warmup=warmup)
+        model = GMVAE(adata, clusters=clusters, **kw) if kind == "gmvae" else VAE(adata, **kw)
         t0 = time.perf_counter()  # like SCVI: time train() + latent, not the model construction
-        model.train(epochs=epochs, lr=1e-3, batch_size=128, kl_warmup=warmup)
-        if not all(np.isfinite(h["loss"]) for h in model.history):
+        model.train()
+        if not all(np.isfinite(h["terms"]["loss"]) for h in model.history):
             raise SystemExit("non-finite loss")
         latent = model.get_latent()
         if kind == "gmvae":

@@ -47,9 +47,10 @@ def deepsem_run(adata, tfs, setting: str, members: int, device: str, epochs: int
     ctx.on_progress = lambda r: ticks.append(time.perf_counter())
     sync(device)
     t0 = time.perf_counter()
-    train_opts = {k: options.pop(k) for k in ("lr_decay", "inverse_updates") if k in options}
-    model = DeepSEM(adata, setting=setting, n_members=members, seed=seed, **options)
-    model.train(epochs=epochs, ctx=ctx, device=device, **train_opts)
+    inverse_updates = options.pop("inverse_updates", None)
+    model = DeepSEM(adata, setting=setting, ensemble=members, seed=seed, device=device, epochs=epochs, **options)
+    model.inverse_updates = inverse_updates
+    model.train(callbacks=[ctx])
     edges = model.get_grn(tfs=tfs)
     sync(device)
     wall = time.perf_counter() - t0
@@ -107,7 +108,7 @@ def main() -> int:
                     emit({"case": case, "method": f"deepsem {setting} members alone", "network": n,
                           "member_epr": [round(v, 2) for v in per[:, 0]], "member_epr_mean": round(float(per[:, 0].mean()), 3)})
             emit({"case": case, "method": f"deepsem ens{members} {setting}", "wall_s": round(wall, 2),
-                  "s_per_epoch": round(spe, 4) if spe else None, "epochs": model.config["train"]["epochs"],
+                  "s_per_epoch": round(spe, 4) if spe else None, "epochs": model.setting("epochs"),
                   "peak_gpu_mb": round(peak) if peak else None,
                   **{f"{n}_epr": round(s["epr"], 3) for n, s in scores.items()},
                   **{f"{n}_auprc_ratio": round(s["auprc_ratio"], 3) for n, s in scores.items()}})
@@ -123,7 +124,8 @@ def main() -> int:
                 ctx = RunContext(seed=0, device=dev)
                 sync(dev)
                 t0 = time.perf_counter()
-                cat = CaTran(adata).train(ctx, **({"epochs": 3} if args.quick else {}))
+                cat = CaTran(adata, seed=ctx.seed, device=ctx.device, **({"epochs": 3} if args.quick else {}))
+                cat.train(callbacks=[ctx])
                 edges = cat.get_grn(top_k=None, tfs=tfs)
                 sync(dev)
                 emit({"case": case, "method": "catran defaults", "wall_s": round(time.perf_counter() - t0, 2),
@@ -172,7 +174,7 @@ def main() -> int:
             raise SystemExit
         import anndata as ad
 
-        from core.models.vae.model import VAEModel
+        from core.models.vae.model import GMVAE, VAE
 
         rng = np.random.default_rng(0)
         n_cells, n_genes = 4000, 2000
@@ -184,7 +186,8 @@ def main() -> int:
             epochs = 3 if args.quick else 30
             sync(dev)
             t0 = time.perf_counter()
-            m = VAEModel(a, likelihood=lik, clusters=clusters, device=dev).train(epochs=epochs)
+            m = (GMVAE(a, likelihood=lik, clusters=clusters, device=dev, epochs=epochs) if clusters
+                 else VAE(a, likelihood=lik, device=dev, epochs=epochs)).train()
             sync(dev)
             wall = time.perf_counter() - t0
             losses = [h.get("loss") for h in m.history if "loss" in h]

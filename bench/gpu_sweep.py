@@ -40,8 +40,8 @@ def deepsem_job(data: str, out: str, device: str, case: str, setting: str, membe
 
     adata, truths, tfs = load_case(Path(data) / case)
     t0 = time.perf_counter()
-    model = DeepSEM(adata, setting=setting, n_members=members, seed=0)
-    model.train(epochs=epochs, ctx=RunContext(seed=0, device=device))
+    model = DeepSEM(adata, setting=setting, ensemble=members, seed=0, device=device, epochs=epochs)
+    model.train(callbacks=[RunContext(seed=0, device=device)])
     tr = model.config["train"]
     losses = member_losses(model, tr["alpha"], tr["beta"])
     save_members(str(Path(out) / f"members_{case}_{setting}.npz"), model, tfs, losses)
@@ -62,7 +62,8 @@ def catran_job(data: str, out: str, device: str, case: str, steps: int, lr: floa
 
     adata, truths, tfs = load_case(Path(data) / case)
     t0 = time.perf_counter()
-    cat = CaTran(adata).train(RunContext(seed=seed, device=device), epochs=epochs, lr=lr, min_steps_per_epoch=steps)
+    cat = CaTran(adata, seed=seed, device=device, epochs=epochs, lr=lr, min_steps_per_epoch=steps)
+    cat.train(callbacks=[RunContext(seed=seed, device=device)])
     edges = cat.get_grn(top_k=None, tfs=tfs)
     row = {"job": "catran", "case": case, "steps_per_epoch": steps, "lr": lr, "seed": seed, "epochs": epochs,
            "wall_s": round(time.perf_counter() - t0, 1), "final_loss": round(cat.history[-1], 5),

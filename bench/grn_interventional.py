@@ -106,6 +106,7 @@ from core.grn.scoring import score_grn
 from core.grn.edges import adjacency_to_edges
 from core.grn.interventional_score import interventional_score
 from core.context import RunContext
+from core.grn.task import infer_grn
 from core.registry import methods
 
 
@@ -129,7 +130,7 @@ def t_effect_grn(adata, key: str = "perturbation", tfs=None) -> pd.DataFrame:
     from core.models.catran.model import CaTran
 
     m = CaTran(adata, perturbation_key=key)
-    X, P = m.X.astype(np.float64), m.perturbed
+    X, P = m.data["X"].astype(np.float64), m.data["perturbed"]
     S = np.zeros((len(m.genes), len(m.genes)))
     for g in np.unique(P[P >= 0]):
         a, b = X[P == g], X[P < 0]
@@ -150,13 +151,13 @@ def run(seed: int, args) -> list[dict]:
     ctx = lambda: RunContext(seed=seed, tfs=tfs)  # noqa: E731
     cat = dict(lr=args.lr, epochs=args.epochs)
     jobs = [
-        ("catran (observational)", lambda: methods()["catran"].load_runner()(adata, ctx(), **cat)),
+        ("catran (observational)", lambda: infer_grn(adata, "catran", ctx(), cat)),
         *[(f"catran (interventional, effect{'' if w == 10.0 else f', weight {w:g}'})",
-           lambda w=w: methods()["catran"].load_runner()(adata, ctx(), perturbation_key="perturbation", intervention_weight=w, **cat))
+           lambda w=w: infer_grn(adata, "catran", ctx(), {"perturbation_key": "perturbation", "intervention_weight": w, **cat}))
           for w in args.weights],
-        ("catran (interv., paper target x10)", lambda: methods()["catran"].load_runner()(
-            adata, ctx(), perturbation_key="perturbation", intervention_target="paper", intervention_weight=10.0,
-            mask_intervened=False, **cat)),
+        ("catran (interv., paper target x10)", lambda: infer_grn(adata, "catran", ctx(), {
+            "perturbation_key": "perturbation", "intervention_target": "paper", "intervention_weight": 10.0,
+            "mask_intervened": False, **cat})),
         ("pearson", lambda: pearson_grn(logn, ctx())),
         ("mean-difference", lambda: mean_difference_grn(logn, tfs=tfs)),
         ("welch-t effect (CaTran's target)", lambda: t_effect_grn(adata, tfs=tfs)),
@@ -166,7 +167,7 @@ def run(seed: int, args) -> list[dict]:
     if args.only_interventional:
         jobs = [j for j in jobs if j[0].startswith("catran (interventional")]
     if "deepsem" in methods() and not (args.no_deepsem or args.only_peers or args.only_interventional):
-        jobs.insert(3, ("deepsem (1 seed)", lambda: methods()["deepsem"].load_runner()(logn, ctx(), **methods()["deepsem"].resolve_params({"ensemble": 1}))))
+        jobs.insert(3, ("deepsem (1 seed)", lambda: infer_grn(logn, "deepsem", ctx(), {"ensemble": 1})))
     rows = []
     for name, fn in jobs:
         t0 = time.time()
