@@ -53,7 +53,7 @@ class DeepSEM(BaseModel, GRNMixin, LatentMixin, SimulateMixin):
             self.state = {"layer": layer, "log_normalised_counts": bool(counts),
                           "transform": Transform.fit(X, SETTINGS[self.params["setting"]]["transform"]).to_dict()}
         Z, mask = self.transform.apply(X)
-        return SimpleNamespace(Z=Z, mask=mask, nonzero=X != 0, X=X)
+        return SimpleNamespace(Z=Z, mask=mask, nonzero=X != 0)  # the dense input itself is not kept
 
     @property
     def transform(self) -> Transform:
