@@ -4,7 +4,10 @@ import streamlit as st
 
 from pathlib import Path
 
+from ui.auth import require_login
+
 st.set_page_config(page_title="scGRN Studio", page_icon=":material/hub:", layout="wide")
+require_login()  # only when sharing on a network (SCGRN_SHARE=1): nothing is drawn without the password
 st.logo(str(Path(__file__).parent / "assets" / "logo.svg"), size="large")
 
 PAGES = [

@@ -12,14 +12,16 @@ from core.io.expression import read_expression
 from core.io.layout import LAYOUTS
 from core.io.networks import network_overlap, read_network, read_tf_list
 from core.io.uploads import store_uploads
+from core.embedding.views import tidy_log_axes
+from core.jobs.workspace import MAX_UPLOAD_MB, quota_bytes, usage_bytes
 from ui.common import current_or_default_dataset, set_current_dataset, user_errors
 
 st.title("Data")
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the data…")
-def _read(path: str, layout: str, mtime: float):
-    return read_expression(path, layout=layout)
+def _read(path: str, layout: str, mtime: float, name: str | None = None):
+    return read_expression(path, layout=layout, name=name)
 
 
 def _mtime(path) -> float:
@@ -35,7 +37,7 @@ if current is not None:
                f"({m.get('preprocessing', 'as is')}). Go to **Train** to fit a model, or prepare another dataset below.")
 
 source = st.radio("Source", ["Sample data", "Upload", "Earlier dataset"], horizontal=True)
-path = None
+path = upload_name = None
 ref_file = tfs_file = None
 sample = None
 
@@ -53,14 +55,20 @@ elif source == "Upload":
     ups = st.file_uploader(
         "Expression data: .h5ad, .csv/.tsv/.txt (optionally .gz), a 10x .h5 file, or the three files of a 10x folder",
         accept_multiple_files=True,
+        help=f"At most {MAX_UPLOAD_MB} MB per upload; the workspace holds at most {quota_bytes() / 1024**3:.0f} GB "
+             "(SCGRN_QUOTA_GB). Each upload is stored once; unused uploads are removed after a day.",
     )
+    st.caption(f"Limit: {MAX_UPLOAD_MB} MB per upload · workspace {usage_bytes() / 1024**3:.2f} of "
+               f"{quota_bytes() / 1024**3:.0f} GB used.")
     if ups:
         key = tuple((u.name, u.size) for u in ups)
         if st.session_state.get("upload_key") != key:
             with user_errors("Upload: "):
                 st.session_state["upload_path"] = str(store_uploads((u.name, u.getvalue()) for u in ups))
                 st.session_state["upload_key"] = key
+                st.session_state["upload_name"] = ups[0].name if len(ups) == 1 else "10x upload"
         path = st.session_state.get("upload_path")
+        upload_name = st.session_state.get("upload_name")
 else:
     prepared = list_prepared()
     if not prepared:
@@ -80,7 +88,7 @@ layout = st.segmented_control("Table orientation", LAYOUTS, default="auto",
                               help="Only tables (CSV/TSV) are ambiguous. 'auto' applies the rule shown below.") or "auto"
 adata = None
 with user_errors():
-    adata = _read(str(path), layout, _mtime(path))
+    adata = _read(str(path), layout, _mtime(path), upload_name)
 if adata is None:
     st.stop()
 
@@ -99,7 +107,8 @@ with st.expander("Quality control", expanded=False):
     q[0].plotly_chart(px.histogram(cells, x="total", nbins=50, title="Total per cell"), width="stretch")
     q[1].plotly_chart(px.histogram(cells, x="genes_detected", nbins=50, title="Genes detected per cell"), width="stretch")
     q = st.columns(2)
-    q[0].plotly_chart(px.histogram(genes, x="mean", nbins=50, log_y=True, title="Mean per gene"), width="stretch")
+    q[0].plotly_chart(tidy_log_axes(px.histogram(genes, x="mean", nbins=50, log_y=True, title="Mean per gene")),
+                      width="stretch")
     q[1].plotly_chart(px.histogram(genes, x="detected_fraction", nbins=50, title="Fraction of cells detecting each gene"),
                       width="stretch")
     st.dataframe(adata.obs.head(50), width="stretch")

@@ -52,6 +52,15 @@ def read_expression(path: str | Path, layout: str = "auto", *, name: str | None 
     if layout not in LAYOUTS:
         raise InputError(f"Unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}.")
     path = Path(path)
+    try:
+        return _read_expression(path, layout, name or path.name)
+    except InputError as exc:
+        if name and name != path.name:  # never name the storage folder of an upload
+            raise InputError(str(exc).replace(str(path), name).replace(path.name, name)) from exc
+        raise
+
+
+def _read_expression(path: Path, layout: str, name: str) -> ad.AnnData:
     if not path.exists():
         raise InputError(f"File not found: {path}")
     fmt = detect_format(path)
@@ -67,7 +76,7 @@ def read_expression(path: str | Path, layout: str = "auto", *, name: str | None 
         adata, decision = _read_table(path, layout)
     validate_expression(adata)
     adata.uns["scgrn_input"] = {
-        "name": name or path.name,
+        "name": name,
         "format": fmt,
         "layout": decision.layout,
         "layout_rule": decision.rule,

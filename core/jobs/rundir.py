@@ -99,6 +99,15 @@ class Run:
     def metrics(self) -> dict[str, Any]:
         return read_json(self.path / "metrics.json", {}) or {}
 
+    @property
+    def stage(self) -> str | None:
+        """What the run said it is doing after its epochs (``RunContext.stage``), None when nothing."""
+        path = self.path / "stage.txt"
+        try:
+            return path.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
     def eta_seconds(self) -> float | None:
         """Remaining seconds from the mean epoch time so far (None before two epochs)."""
         prog = self.progress()
@@ -168,12 +177,30 @@ def list_runs(root: Path | None = None) -> list[Run]:
     return sorted(runs, key=lambda r: r.params.get("created", 0), reverse=True)
 
 
-def get_run(run_id_or_path: str | Path) -> Run:
+RUN_ID_MAX = 200
+
+
+def get_run(run_id_or_path: str | Path, root: Path | None = None) -> Run:
+    """The run named by an id (a folder name under ``runs/``) or by the path of a run directory inside
+    ``runs/``; ids with ``/``, ``..``, absolute paths outside ``runs/`` or over-long ids are refused."""
     from ..errors import InputError
 
-    p = Path(run_id_or_path)
-    if not (p / "params.json").exists():
-        p = runs_dir() / str(run_id_or_path)
-    if not (p / "params.json").exists():
-        raise InputError(f"No run {str(run_id_or_path)!r}: not a run directory (no params.json).")
+    root = (root or runs_dir()).resolve()
+    text = str(run_id_or_path)
+    if not text or len(text) > 4096 or "\0" in text:
+        raise InputError("Not a run id: empty, over-long or with a NUL byte.")
+    p = Path(text)
+    if len(p.parts) > 1 or p.is_absolute():
+        try:
+            p = p.resolve()
+        except (OSError, RuntimeError) as exc:
+            raise InputError(f"Not a run directory: {text[:80]!r}.") from exc
+        if p.parent != root:
+            raise InputError(f"{text[:80]!r} is not a run directory inside the workspace's runs folder.")
+    else:
+        if len(text) > RUN_ID_MAX or text in (".", "..") or text.startswith("."):
+            raise InputError(f"Not a run id: {text[:40]!r}{'…' if len(text) > 40 else ''}.")
+        p = root / text
+    if not (p / "params.json").is_file():
+        raise InputError(f"No run {p.name[:80]!r}: not a run directory (no params.json).")
     return Run(p)
