@@ -81,3 +81,21 @@ def test_scgan_refuses_negative_values_and_clusters(two_types):
     model = ScGAN(two_types, seed=0, **{**SMALL, "epochs": 2}).train()
     with pytest.raises(InputError, match="cscGAN"):
         model.simulate(None, 5, cluster="A")
+
+
+def test_a_cscgan_generate_run_is_a_simulation_source(workspace):
+    from core.data.sample import prepare_sample
+    from core.jobs.launch import launch
+    from core.jobs.runner import run_job
+    from core.simulation.task import launch_simulation, simulation_sources
+
+    ds = prepare_sample("synthetic")
+    held = type("Held", (), {"submit": lambda self, r: None})()
+    run = launch(ds, "cscgan", {**SMALL, "epochs": 3}, executor=held)
+    assert run.params["task"] == "generate"
+    assert run_job(run.path, poll=0.05) == 0, run.status
+    assert {"wasserstein", "diversity", "generator_loss"} <= set(run.metrics())
+    assert simulation_sources([run]) == [run]
+    sim = launch_simulation(run.path, 30, grn_method="", embed=False, executor=held)
+    assert run_job(sim.path, poll=0.05) == 0, sim.status
+    assert 0.0 <= sim.metrics()["classifier_auc"] <= 1.0
