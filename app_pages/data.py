@@ -12,6 +12,7 @@ from core.io.expression import read_expression
 from core.io.layout import LAYOUTS
 from core.io.networks import network_overlap, read_network, read_tf_list
 from core.io.uploads import store_uploads
+from core.embedding.views import tidy_log_axes
 from core.jobs.workspace import MAX_UPLOAD_MB, quota_bytes, usage_bytes
 from ui.common import current_or_default_dataset, set_current_dataset, user_errors
 
@@ -108,7 +109,8 @@ with st.expander("Quality control", expanded=False):
     q[0].plotly_chart(px.histogram(cells, x="total", nbins=50, title="Total per cell"), width="stretch")
     q[1].plotly_chart(px.histogram(cells, x="genes_detected", nbins=50, title="Genes detected per cell"), width="stretch")
     q = st.columns(2)
-    q[0].plotly_chart(px.histogram(genes, x="mean", nbins=50, log_y=True, title="Mean per gene"), width="stretch")
+    q[0].plotly_chart(tidy_log_axes(px.histogram(genes, x="mean", nbins=50, log_y=True, title="Mean per gene")),
+                      width="stretch")
     q[1].plotly_chart(px.histogram(genes, x="detected_fraction", nbins=50, title="Fraction of cells detecting each gene"),
                       width="stretch")
     st.dataframe(adata.obs.head(50), width="stretch")

@@ -8,7 +8,8 @@ import streamlit as st
 
 from core.jobs.executor import default_executor
 from core.jobs.rundir import ACTIVE, list_runs, loss_terms
-from ui.common import STATE_COLORS, STATE_ICONS, headline_metrics, run_title
+from ui.common import (STATE_COLORS, STATE_ICONS, headline_metrics, human_duration, metrics_table, params_table,
+                       run_title)
 
 st.title("Runs")
 runs = list_runs()
@@ -28,7 +29,9 @@ def table() -> None:
                      "device": r.status.get("device"),
                      "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.params.get("created", 0))),
                      "id": r.id})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={"device": st.column_config.TextColumn("device", width="medium"),
+                                "model": st.column_config.TextColumn("model", width="medium")})
 
 
 table()
@@ -52,8 +55,15 @@ def live(run) -> None:
         last = prog[-1]
         c[2].metric("Epoch", f"{last['epoch']} / {last['n_epochs']}")
         eta = run.eta_seconds()
-        c[3].metric("ETA", f"{eta:.0f} s" if eta is not None and state == "running" else "—")
-        st.progress(min(1.0, last["epoch"] / max(last["n_epochs"], 1)))
+        stage = run.stage if state == "running" else None
+        done = last["epoch"] >= last["n_epochs"]
+        c[3].metric("Time left", "finishing" if state == "running" and done
+                    else human_duration(eta) if eta is not None and state == "running" else "—")
+        st.progress(min(1.0, last["epoch"] / max(last["n_epochs"], 1)),
+                    text=f"{stage}…" if stage and done else None)
+        if stage and done:
+            st.info(f":material/pending: Training is done; now: **{stage}**. This step has no epochs, so there is "
+                    "no time estimate; it usually takes seconds to a minute.")
     if state == "queued":
         st.info("Queued: waiting for the device (one job at a time per device, first come first served).")
     if state == "failed":
@@ -68,7 +78,7 @@ def live(run) -> None:
             for col, (label, value) in zip(st.columns(len(cards)), cards):
                 col.metric(label, value)
         with st.expander("All metrics"):
-            st.json(m)
+            st.dataframe(metrics_table(m), hide_index=True, width="stretch")
         task = run.params.get("task")
         target, param = {"grn": ("app_pages/grn.py", "run"), "embed": ("app_pages/embedding.py", "run"),
                          "simulate": ("app_pages/simulation.py", "sim")}.get(task, (None, None))
@@ -76,18 +86,26 @@ def live(run) -> None:
             st.page_link(target, label="Open the result", icon=":material/open_in_new:", query_params={param: run.id})
     losses = loss_terms(prog)
     if losses:
-        fig = go.Figure()
-        for k in losses:
-            fig.add_trace(go.Scatter(x=[p["epoch"] for p in prog], y=[p.get(k) for p in prog], name=k, mode="lines"))
-        fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="epoch", title="Training loss")
-        st.plotly_chart(fig, width="stretch")
+        st.markdown("**Training loss** (one chart per term: the terms live on very different scales)")
+        epochs = [p["epoch"] for p in prog]
+        cols = st.columns(min(len(losses), 3))
+        for i, k in enumerate(losses):
+            fig = go.Figure(go.Scatter(x=epochs, y=[p.get(k) for p in prog], mode="lines+markers" if len(prog) < 30
+                                       else "lines", name=k, showlegend=False))
+            fig.update_layout(height=240, margin=dict(l=10, r=10, t=30, b=10), title=k.replace("_", " "),
+                              xaxis=dict(title="epoch", tickformat="d", dtick=None if len(prog) > 10 else 1,
+                                         rangemode="tozero"))
+            cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"loss_{run.id}_{k}")
     if state in ACTIVE and st.button("Cancel run", key=f"cancel_{run.id}"):
         default_executor().cancel(run)
         st.rerun()
     with st.expander("Log"):
         st.code(run.log_tail() or "(empty)", language=None)
     with st.expander("Parameters"):
-        st.json(run.params)
+        st.dataframe(params_table(run), hide_index=True, width="stretch")
+        p = run.params
+        st.caption(f"Seed {p.get('seed')}, device requested: {p.get('device')}; the full record is "
+                   "params.json in the run folder.")
 
 
 live(run)

@@ -11,8 +11,10 @@ import streamlit as st
 
 from core.jobs.rundir import ACTIVE, list_runs
 from core.registry import get_method, methods
+from core.embedding.views import qualitative_palette, tidy_log_axes
+from core.simulation.advice import undertrained
 from core.simulation.task import launch_simulation, load_comparison, simulation_sources
-from ui.common import STATE_ICONS, param_widgets, run_label, user_errors
+from ui.common import STATE_ICONS, param_widgets, run_label, run_title, user_errors
 
 st.title("Simulation")
 st.caption("Do the model's cells look real? Simulate cells from a trained generative model and compare them "
@@ -30,6 +32,9 @@ with st.expander("Generate simulated cells", expanded=not sims):
     else:
         src = st.selectbox("Trained model", models, format_func=run_label, key="sim_source")
         spec = get_method(src.params.get("method"), src.params.get("origin"))
+        warn = undertrained(src.params, src.metrics().get("n_cells"))
+        if warn:
+            st.warning(warn, icon=":material/warning:")
         c = st.columns(2)
         n_cells = int(c[0].number_input("Cells to simulate", 10, 100_000, 500, step=100))
         seed = int(c[1].number_input("Seed", 0, 2**31 - 1, 0, key="sim_seed"))
@@ -94,11 +99,27 @@ if "nn_distance_ratio" in s:
                      "~1 = new cells, ~0 = near-copies of real cells")
 for line in readings:
     st.markdown(f"- {line}")
-st.caption(f"{s['n_sim']} simulated vs {s['n_real']} real cells, {s['n_genes']} genes; values {s.get('transform')} "
-           f"before PCA ({s.get('n_pcs')} components). Simulated from run "
-           f"{Path(str(sp.get('source_run', ''))).name or '?'}: "
-           + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in {**sp, **(sp.get("options") or {})}.items()
-                       if k not in ("source_run", "options") and v not in (None, "")))
+src_run = next((r for r in all_runs if str(r.path) == str(sp.get("source_run"))), None)
+opts = dict(sp.get("options") or {})
+if src_run is not None:  # only the options the source family has, and only those that apply
+    try:
+        known = {q.name: q for q in get_method(src_run.params.get("method"), src_run.params.get("origin")).simulation_params}
+    except Exception:
+        known = {}
+    opts = {k: v for k, v in opts.items() if k in known and v not in (None, "")}
+    if opts.get("mode") == "prior":
+        opts.pop("noise", None)
+    opts = {known[k].title: v for k, v in opts.items()}
+real_what = (f"the {s['n_real']} real cells of component {(sp.get('options') or {}).get('component')}"
+             if (sp.get("options") or {}).get("component") is not None else f"{s['n_real']} real cells")
+st.caption(f"{s['n_sim']} simulated vs {real_what}, {s['n_genes']} genes; values {s.get('transform')} "
+           f"before PCA ({s.get('n_pcs')} components). Simulated from "
+           f"{run_title(src_run) if src_run is not None else 'a deleted run'}"
+           + (": " + ", ".join(f"{k} {v}" for k, v in opts.items()) if opts else "") + ".")
+if src_run is not None:
+    warn = undertrained(src_run.params, src_run.metrics().get("n_cells"))
+    if warn:
+        st.warning(warn, icon=":material/warning:")
 sim_file = sim_run.artifact("simulated.h5ad")
 if sim_file.exists():
     st.download_button("Download simulated cells (.h5ad)", sim_file.read_bytes(), file_name=f"simulated_{sim_run.id}.h5ad",
@@ -117,7 +138,7 @@ with tabs[0]:
         lo = max(lo, 1e-4) if log else lo
         fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dash", color="grey"), showlegend=False))
         fig.update_layout(height=350, margin=dict(l=10, r=10, t=40, b=10))
-        col.plotly_chart(fig, width="stretch")
+        col.plotly_chart(tidy_log_axes(fig), width="stretch")
     st.dataframe(g, width="stretch")
 
 with tabs[1]:
@@ -134,7 +155,7 @@ with tabs[1]:
         fig.add_trace(go.Scatter(x=10 ** part["log10_mean"], y=10 ** part["log10_var"], mode="lines",
                                  name=f"{src_name} trend (binned median)"))
     fig.update_layout(height=450)
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(tidy_log_axes(fig), width="stretch")
 
 with tabs[2]:
     if res.cells is None:
@@ -143,7 +164,10 @@ with tabs[2]:
         cells = res.cells
         cols = st.columns(2)
         for col, colour in zip(cols, ["source", "cluster"]):
-            fig = px.scatter(cells, x="umap1", y="umap2", color=colour, opacity=0.6, title=f"Joint UMAP by {colour}")
+            n_cat = cells[colour].nunique()
+            order = sorted(cells[colour].astype(str).unique(), key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0, c))
+            fig = px.scatter(cells, x="umap1", y="umap2", color=colour, opacity=0.6, title=f"Joint UMAP by {colour}",
+                             color_discrete_sequence=qualitative_palette(n_cat), category_orders={colour: order})
             fig.update_traces(marker=dict(size=4))
             fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10))
             col.plotly_chart(fig, width="stretch")
@@ -165,6 +189,7 @@ with tabs[3]:
             go.Bar(x=gr["K"], y=gr["chance"], name="chance (random ranking)"),
         ])
         fig.update_layout(barmode="group", yaxis_title="fraction of top-K% real edges recovered", xaxis_title="K",
+                          xaxis_type="category",
                           title=f"GRN consistency ({s.get('grn_method', 'pearson')} on real and on simulated cells)")
         st.plotly_chart(fig, width="stretch")
         st.dataframe(gr[["K", "n_edges", "overlap", "chance"]], hide_index=True)

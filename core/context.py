@@ -81,6 +81,13 @@ class RunContext:
         if self.on_progress is not None:
             self.on_progress(record)
 
+    def stage(self, text: str) -> None:
+        """Say what the run is doing now outside the epoch loop (post-processing: UMAP, clustering, scoring):
+        logged and written to ``stage.txt``, which the Runs page shows after the last epoch."""
+        self.log(text)
+        if self.run_dir is not None:
+            write_text_atomic(self.run_dir / "stage.txt", text)
+
     def on_epoch_end(self, epoch: int, n_epochs: int, record: dict) -> None:
         """The :func:`core.models.fit.fit` callback: one progress record per epoch."""
         self.progress(epoch, n_epochs, terms=record["terms"], **record.get("metrics", {}))

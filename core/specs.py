@@ -95,6 +95,9 @@ class MethodSpec:
     neural: bool = False
     uses_tfs: bool = True
     simulation_params: tuple[Param, ...] = ()  # options of simulating from a trained model ("simulate")
+    #: "module:function(n_cells, batch_size) -> epochs" a model needs to simulate well (None = no rule); a run
+    #: trained with far fewer epochs is flagged as under-trained on the Simulation page
+    advised_epochs: str | None = None
     origin: str | None = None  # module that registered it (set by core.registry.register; None = built in)
 
     def __post_init__(self) -> None:
@@ -136,6 +139,9 @@ class MethodSpec:
     def load_model(self) -> type:
         """The family's model class (a core.models.base.BaseModel subclass)."""
         return _load(self.model)
+
+    def load_advised_epochs(self) -> Callable[..., int] | None:
+        return None if self.advised_epochs is None else _load(self.advised_epochs)
 
     def simulation_defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.simulation_params}

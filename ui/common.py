@@ -143,7 +143,7 @@ def param_widgets(params, base: dict[str, Any], key: str) -> dict[str, Any]:
             elif p.kind == "choice":
                 opts = list(p.choices or [])
                 values[p.name] = st.selectbox(label, opts, index=opts.index(default) if default in opts else 0,
-                                              help=p.help, key=wkey)
+                                              help=p.help, key=wkey, format_func=lambda c, n=p.name: choice_words(n, c))
             elif p.kind == "int":
                 v = st.number_input(label, value=None if default is None else int(default), step=1, help=p.help,
                                     key=wkey, min_value=None if lo is None else int(lo),
@@ -157,3 +157,70 @@ def param_widgets(params, base: dict[str, Any], key: str) -> dict[str, Any]:
             else:
                 values[p.name] = st.text_input(label, value=str(default), help=p.help, key=wkey)
     return values
+
+
+def human_duration(seconds: float | None) -> str:
+    """'about 41 min', '1 h 5 min', '25 s' (a dash when unknown)."""
+    if seconds is None:
+        return "—"
+    s = max(0, int(round(seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, r = divmod(s, 60)
+        return f"{m} min {r:02d} s" if m < 10 else f"about {round(s / 60)} min"
+    h, r = divmod(s, 3600)
+    return f"{h} h {round(r / 60)} min"
+
+
+def _rounded(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_rounded(x) for x in v[:12]) + (" …" if len(v) > 12 else "")
+    return str(v)
+
+
+def metrics_table(metrics: dict):
+    """All metrics of a run as a two-column table of words and rounded numbers (nested dicts left out)."""
+    import pandas as pd
+
+    rows = [{"metric": HEADLINE_METRICS.get(k, k.replace("_", " ")), "value": _rounded(v)}
+            for k, v in metrics.items() if not isinstance(v, dict) and v is not None]
+    return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+def params_table(run: Run):
+    """A run's hyperparameters in words: the spec's label for each name, choice codes with their meaning."""
+    import pandas as pd
+
+    from core.registry import get_method
+
+    p = run.params
+    try:
+        spec = get_method(p.get("method"), p.get("origin"))
+        by_name = {q.name: q for q in spec.params}
+    except Exception:  # a run of a method no longer registered: plain names
+        by_name = {}
+    rows = []
+    for k, v in (p.get("params") or {}).items():
+        q = by_name.get(k)
+        rows.append({"hyperparameter": q.title if q else k.replace("_", " "),
+                     "value": "unset (rule in its help)" if v is None else choice_words(k, v),
+                     "meaning": (q.help if q else "")})
+    return pd.DataFrame(rows, columns=["hyperparameter", "value", "meaning"])
+
+
+def choice_words(name: str, value: Any) -> str:
+    """A choice code in words where the app knows one (likelihood codes -> their full names)."""
+    if name == "likelihood":
+        from core.distributions import LIKELIHOODS
+
+        lk = LIKELIHOODS.get(str(value))
+        if lk is not None:
+            return f"{lk.label} ({value})"
+    return _rounded(value)

@@ -50,12 +50,14 @@ def run_embed_task(adata, spec: MethodSpec, params: dict, ctx: RunContext | None
     labels = _labels(adata, labels_key)
     t0 = time.perf_counter()
     model = train_model(spec, adata, ctx, params)
+    ctx.stage("Encoding every cell into the latent space")
     out = model.embed(adata)
     seconds = time.perf_counter() - t0
     key = model.latent_key
     latent = np.asarray(out.obsm[key])
-    ctx.log("computing neighbours, Leiden clusters and UMAP of the latent")
+    ctx.stage("Post-processing: neighbour graph, Leiden clusters and UMAP of the latent")
     neighbours_leiden_umap(out, key, n_neighbors=n_neighbors, resolution=resolution, seed=ctx.seed, umap=umap)
+    ctx.stage("Scoring the embedding (silhouette, ARI, NMI, active units)")
     activity = M.latent_activity(latent)
     result = {"method": spec.name, "likelihood": params.get("likelihood"), "labels_key": labels_key,
               "latent_key": key, **M.embedding_metrics(latent, out.obs["leiden"].to_numpy(), labels)}
@@ -73,6 +75,7 @@ def run_embed_task(adata, spec: MethodSpec, params: dict, ctx: RunContext | None
     out.uns["scgrn_embedding"] = {k: v for k, v in result.items() if v is not None and k != "params"}
     out.uns["scgrn_embedding"]["params_json"] = json.dumps(model.params, default=str)
     if ctx.run_dir is not None:
+        ctx.stage("Saving the embedding")
         out.write_h5ad(ctx.artifact("embedding.h5ad"))
         write_json_atomic(ctx.artifact("metrics.json"), json.loads(json.dumps(result, default=str)))
     ctx.log("embedding: " + ", ".join(f"{k}={result[k]:.3f}" for k in ("asw_labels", "ari", "nmi", "asw_clusters")

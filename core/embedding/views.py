@@ -88,6 +88,24 @@ def colour_values(adata: ad.AnnData, method: str, kind: str, name: str) -> tuple
     return np.asarray(z[:, int(name.lstrip("z"))]), False
 
 
+def qualitative_palette(n: int) -> list[str]:
+    """``n`` distinct colours (no two categories share one): Plotly's 10, Dark24, Alphabet (26), then evenly
+    spaced hues of the Turbo colour scale for more categories."""
+    import plotly.express as px
+
+    for seq in (px.colors.qualitative.Plotly, px.colors.qualitative.Dark24, px.colors.qualitative.Alphabet):
+        if n <= len(seq):
+            return list(seq[:max(n, 1)])
+    return px.colors.sample_colorscale("Turbo", [i / (n - 1) for i in range(n)])
+
+
+def tidy_log_axes(fig: go.Figure) -> go.Figure:
+    """Log axes labelled at powers of ten only (10^-2, 10^-1, 1, ...), never the cluttered 2 and 5 minor labels."""
+    fig.for_each_xaxis(lambda ax: ax.update(dtick=1, exponentformat="power") if ax.type == "log" else None)
+    fig.for_each_yaxis(lambda ax: ax.update(dtick=1, exponentformat="power") if ax.type == "log" else None)
+    return fig
+
+
 def umap_figure(adata: ad.AnnData, values: np.ndarray, categorical: bool, title: str = "") -> go.Figure:
     """WebGL (Scattergl) UMAP; every point carries its cell index as customdata (for lasso selection)."""
     if "X_umap" not in adata.obsm:
@@ -99,10 +117,10 @@ def umap_figure(adata: ad.AnnData, values: np.ndarray, categorical: bool, title:
     if categorical:
         cats = pd.Series(values).astype(str)
         order = sorted(cats.unique(), key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0, c))
-        for c in order:
+        for c, colour in zip(order, qualitative_palette(len(order))):
             sel = (cats == c).to_numpy()
             fig.add_trace(go.Scattergl(x=xy[sel, 0], y=xy[sel, 1], mode="markers", name=c, customdata=idx[sel],
-                                       marker=marker, hovertemplate=f"{c}<extra></extra>"))
+                                       marker={**marker, "color": colour}, hovertemplate=f"{c}<extra></extra>"))
     else:
         fig.add_trace(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=idx, name=title,
                                    marker={**marker, "color": values, "colorscale": "Viridis", "showscale": True},
@@ -122,7 +140,7 @@ def activity_figure(activity: list[float], threshold: float = 0.01) -> go.Figure
     fig.add_hline(y=threshold, line_dash="dot", annotation_text=f"active if A > {threshold}")
     fig.update_layout(height=300, yaxis_type="log", yaxis_title="A_z = Var(E[z|x])",
                       margin=dict(l=10, r=10, t=20, b=10))
-    return fig
+    return tidy_log_axes(fig)
 
 
 def selected_cells(event, fig: go.Figure | None = None) -> np.ndarray:

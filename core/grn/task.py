@@ -32,7 +32,9 @@ def infer_grn(adata: ad.AnnData, method: str, ctx: RunContext, params: dict[str,
         return spec.load_runner()(adata, ctx, **resolved)
     from ..models.build import train_model
 
-    edges = train_model(spec, adata, ctx, params, preset).get_grn(tfs=ctx.tfs)
+    model = train_model(spec, adata, ctx, params, preset)
+    ctx.stage("Reading the network out of the trained model")
+    edges = model.get_grn(tfs=ctx.tfs)
     if edges.attrs.get("note"):
         ctx.log(edges.attrs["note"])
     return edges
@@ -49,6 +51,7 @@ def score_against_reference(edges: pd.DataFrame, reference_path: str, tfs: list[
 def run(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     t0 = time.time()
     edges = infer_grn(adata, params["method"], ctx, params.get("params"), params.get("preset"))
+    ctx.stage("Writing the edge table and laying out the network")
     write_edges(edges, ctx.artifact("edges.tsv"))
     from .explorer import precompute_layout
 
@@ -56,6 +59,7 @@ def run(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> dict[str,
     metrics: dict[str, Any] = {"n_edges": int(len(edges)), "seconds": round(time.time() - t0, 3)}
     metrics.update({k: v for k, v in getattr(edges, "attrs", {}).items() if isinstance(v, (int, float, str))})
     if params.get("reference"):
+        ctx.stage("Scoring the network against the reference (EPR, AUPRC)")
         try:
             metrics.update(score_against_reference(edges, params["reference"], params.get("tfs")))
         except Exception as exc:  # scoring must never turn a trained network into a failed run

@@ -110,6 +110,15 @@ class Run:
     def metrics(self) -> dict[str, Any]:
         return _as_dict(read_json(self.path / "metrics.json", {}))
 
+    @property
+    def stage(self) -> str | None:
+        """What the run said it is doing after its epochs (``RunContext.stage``), None when nothing."""
+        path = self.path / "stage.txt"
+        try:
+            return path.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
     def eta_seconds(self) -> float | None:
         """Remaining seconds from the mean epoch time so far (None before two epochs)."""
         prog = self.progress()

@@ -102,7 +102,7 @@ def run(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> dict[str,
     ctx.progress(1, n_steps)
     if ctx.run_dir is not None:
         sim.write_h5ad(ctx.artifact("simulated.h5ad"), compression="gzip")
-    ctx.log("comparing with the real cells")
+    ctx.stage("Comparing with the real cells (per-gene statistics, classifier, joint UMAP, GRN consistency)")
     res = compare_simulated(adata, sim, model, grn_method=task["grn_method"] or None, tfs=ctx.tfs,
                             embed=task["embed"], seed=ctx.seed)
     ctx.progress(2, n_steps)

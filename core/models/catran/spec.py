@@ -14,8 +14,8 @@ SPEC = MethodSpec(
         "interventional loss aligns a perturbed gene's outgoing attention with its measured effects."
     ),
     params=(
-        Param("embed_dim", 40, "Gene embedding size (40 in the paper).", kind="int", min=4, max=256),
-        Param("lr", 1e-3, "Lion learning rate (1e-3 measured better than the authors' code 1e-4 here; see bench).", min=1e-6, max=1e-1, log=True),
+        Param("embed_dim", 40, "Gene embedding size (40 in the paper).", kind="int", min=4, max=256, label="gene embedding size"),
+        Param("lr", 1e-3, "Lion learning rate (1e-3 measured better than the authors' code 1e-4 here; see bench).", min=1e-6, max=1e-1, log=True, label="learning rate"),
         Param("epochs", 25, "Training epochs.", kind="int", min=1, max=1000),
         Param("batch_cells", 2048, "Cells per mini-batch (at most).", kind="int", min=16, max=100000),
         Param("max_genes", 500, "Genes per mini-batch (a random subset when the dataset has more).", kind="int", min=2, max=20000),

@@ -41,29 +41,29 @@ SPEC = MethodSpec(
         Param("epochs", None, "Training epochs (unset: the setting's, non-specific 90, cell-type-specific 150).",
               kind="int", min=1, max=10000),
         Param("alpha", None, "Weight of the L1 penalty alpha*mean(|W|) (unset: the setting's, non-specific 100, "
-              "cell-type-specific 1; the paper used 0.1 for hESC and mHSC-E).", min=0.0, log=True),
+              "cell-type-specific 1; the paper used 0.1 for hESC and mHSC-E).", min=0.0, log=True, label="L1 weight (alpha)"),
         Param("beta", None, "Weight of the KL term (beta-VAE; unset: the setting's, non-specific 1, "
-              "cell-type-specific 0.01).", min=0.0, log=True),
-        Param("lr", 1e-4, "RMSprop learning rate of the networks.", min=1e-7, max=1.0, log=True),
-        Param("lr_w_ratio", 0.2, "W's learning rate as a fraction of lr.", min=0.0, max=100.0),
+              "cell-type-specific 0.01).", min=0.0, log=True, label="KL weight (beta)"),
+        Param("lr", 1e-4, "RMSprop learning rate of the networks.", min=1e-7, max=1.0, log=True, label="learning rate (lr)"),
+        Param("lr_w_ratio", 0.2, "W's learning rate as a fraction of lr.", min=0.0, max=100.0, label="W learning-rate ratio"),
         Param("batch_size", 64, "Cells per minibatch.", kind="int", min=1, max=100000),
-        Param("k1", 1, "Epochs training the networks (W frozen) in each cycle.", kind="int", min=1, max=100),
-        Param("k2", 2, "Epochs training W alone (networks frozen) in each cycle.", kind="int", min=1, max=100),
+        Param("k1", 1, "Epochs training the networks (W frozen) in each cycle.", kind="int", min=1, max=100, label="network epochs per cycle (k1)"),
+        Param("k2", 2, "Epochs training W alone (networks frozen) in each cycle.", kind="int", min=1, max=100, label="W epochs per cycle (k2)"),
         Param("hidden", 128, "Hidden width of the per-gene encoder/decoder MLPs.", kind="int", min=2, max=4096),
         Param("lr_decay", False, "Multiply the networks' learning rate by gamma after every epoch. The reference "
               "code's StepLR(step_size=0.99, gamma=0.95) decayed every epoch on old PyTorch and never on current "
               "PyTorch. Off by default: on BEELINE mDC (non-specific preset, seed 0, 90 epochs) no decay gave EPR "
-              "2.14 (STRING) / 2.63 (ChIP NonSpecific), per-epoch decay 1.89 / 2.08.", kind="bool"),
-        Param("gamma", 0.95, "Per-epoch learning-rate decay factor (used when lr_decay is on).", min=0.0, max=1.0),
+              "2.14 (STRING) / 2.63 (ChIP NonSpecific), per-epoch decay 1.89 / 2.08.", kind="bool", label="decay learning rate"),
+        Param("gamma", 0.95, "Per-epoch learning-rate decay factor (used when lr_decay is on).", min=0.0, max=1.0, label="learning-rate decay (gamma)"),
         Param("prior", "standard", "Latent prior: standard = N(0, I) as in the paper; learned = the reference "
               "code's one-component mixture prior (a learned per-gene Gaussian, mixed by (I - W^T)).",
               kind="choice", choices=("standard", "learned")),
         Param("kl", "analytic", "KL estimator: analytic (exact, lower-variance gradients) or mc (the reference "
-              "code's one-sample estimate log q(z) - log p(z)).", kind="choice", choices=("analytic", "mc")),
+              "code's one-sample estimate log q(z) - log p(z)).", kind="choice", choices=("analytic", "mc"), label="KL estimator"),
         Param("layer", "", "AnnData layer to use (empty = X). Raw counts are normalised and log1p-transformed.",
               kind="str"),
         Param("threads", 0, "CPU threads for torch (0 = leave torch's default). On a busy shared machine use 1, or start "
-              "the process with OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads can make 2 threads far slower.", kind="int", min=0, max=1024),
+              "the process with OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads can make 2 threads far slower.", kind="int", min=0, max=1024, label="CPU threads"),
     ),
     presets={
         "non-specific": {"setting": "non-specific", "epochs": _NS["epochs"], "alpha": _NS["alpha"],

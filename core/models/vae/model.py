@@ -15,6 +15,8 @@ Gaussian / CB give values on the scale of the layer the model was fitted on.
 
 from __future__ import annotations
 
+from typing import Any
+
 import warnings
 
 import anndata as ad
@@ -193,6 +195,15 @@ class GMVAE(VAE):
         k = int(self.params["clusters"])
         if component is not None and not 0 <= int(component) < k:
             raise InputError(f"component must be between 0 and {k - 1} (this GMVAE has {k} components).")
+
+    def comparable_real(self, adata: ad.AnnData, settings: dict[str, Any]) -> tuple[ad.AnnData, dict[str, Any]]:
+        """Cells simulated from one component are compared with the real cells assigned to that component (not
+        with every cell: the other cell types would read as missing structure)."""
+        real, how = super().comparable_real(adata, settings)
+        component = settings.get("component")
+        if component is not None:
+            real = real[self._perturb_pool(real, int(component))].copy()
+        return real, how
 
     def _perturb_pool(self, adata: ad.AnnData, component: int | None) -> np.ndarray:
         if component is None:
