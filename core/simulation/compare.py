@@ -283,7 +283,9 @@ def joint_embedding(
     joint = ad.AnnData(np.zeros((len(Z), 1), dtype=np.float32))
     joint.obsm["X_pca"] = Z
     joint.obs["source"] = pd.Categorical(["real"] * len(Zr) + ["simulated"] * len(Zs), categories=["real", "simulated"])
-    sc.pp.neighbors(joint, use_rep="X_pca", n_neighbors=min(n_neighbors, len(Z) - 1), random_state=seed)
+    from core.embedding.tools import neighbours
+
+    neighbours(joint, "X_pca", n_neighbors=n_neighbors, seed=seed, method="umap")
     sc.tl.umap(joint, random_state=seed)
     sc.tl.leiden(
         joint, resolution=resolution, key_added="cluster", random_state=seed, flavor="igraph", n_iterations=2, directed=False
