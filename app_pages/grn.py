@@ -9,7 +9,10 @@ from core.grn.compare import compare_top_k
 from core.grn.explorer import open_network
 from core.grn.exports import FORMATS, MIME, export_bytes
 from core.grn.hubs import hub_genes, network_size
+from core.grn.readout import housekeeping_hint, shown_precision
 from core.grn.view import mark_reference, select_edges, view_html
+from core.grn.view.cuts import MODES, cut_steps, default_step, describe_cut, weight_at_cut
+from core.grn.view.modules import find_modules, module_table
 from core.jobs.rundir import list_runs
 from ui.common import pick_run, run_label, user_errors
 
@@ -27,37 +30,55 @@ with user_errors():
     reference = net.reference()
 
     # ---- controls --------------------------------------------------------------------------------
-    grid = net.threshold_grid()
-    c = st.columns([3, 2, 3, 1, 2])
-    threshold = c[0].slider(
-        "Minimum weight", min_value=grid["min"], max_value=grid["max"], value=grid["value"],
-        step=grid["step"], format="%.4g", key=f"thr_{run.id}",
-        help="Edges weaker than this are hidden. The node layout stays fixed while it moves.",
+    c = st.columns([2, 3, 3, 1, 2])
+    mode = c[0].selectbox("Show", list(MODES), format_func=MODES.get, key=f"mode_{run.id}",
+                          help="Cut the network by rank: the strongest edges overall, the best regulators of each "
+                               "target, or a top share of all edges. The raw weight at the cut is shown below.")
+    options = cut_steps(mode, len(edges))
+    value = c[1].select_slider(
+        MODES[mode], options=options, value=default_step(mode, len(edges)), key=f"cut_{mode}_{run.id}",
+        format_func=(lambda v: "all" if v == len(edges) else f"{v:,}") if mode == "top_k"
+        else (lambda v: f"{v:g} %") if mode == "quantile" else str,
+        help="The node layout stays fixed while it moves.",
     )
-    top_k = c[1].number_input("Top-k edges (0 = all)", min_value=0, max_value=len(edges), value=0, step=50,
-                              key=f"topk_{run.id}", help="Keep only the k strongest edges above the threshold.")
     gene = c[2].selectbox("Search a gene", net.genes(), index=None, placeholder="type a gene name…", key=f"gene_{run.id}")
     steps = c[3].radio("Steps", [1, 2], horizontal=False, key=f"steps_{run.id}", disabled=gene is None)
     overlay = c[4].toggle("Reference", value=False, disabled=reference is None, key=f"ref_{run.id}",
                           help="Colour edges found in the reference network green"
                           if reference is not None else "No reference network for this run (add one on the Data page).")
+    min_conf = None
+    if "confidence" in edges.columns:
+        min_conf = c[4].slider("Min. confidence", 0.0, 1.0, 0.0, 0.05, key=f"conf_{run.id}",
+                               help="Share of ensemble members (or bootstrap resamples) that rank the edge in "
+                                    "their top k; 1 = every one.")
 
-    sel = select_edges(edges, threshold=threshold, top_k=int(top_k) or None, gene=gene, steps=int(steps))
+    sel = select_edges(edges, cut=(mode, value), gene=gene, steps=int(steps), min_confidence=min_conf)
     positions = net.positions()
     matching = mark_reference(sel.matching, reference)
     size = network_size(sel.matching)
+    st.caption(f"Showing the {describe_cut(mode, value)}" + (f" around {gene}" if gene else "")
+               + f" ({weight_at_cut(sel.matching)}; the raw weight is a detail of each method).")
 
     m = st.columns(5)
-    m[0].metric("Edges at threshold", f"{size['edges']:,}", help=f"of {sel.n_total:,} in the network")
+    m[0].metric("Edges shown", f"{size['edges']:,}", help=f"of {sel.n_total:,} in the network")
     m[1].metric("Genes", f"{size['genes']:,}")
     m[2].metric("Regulators", f"{size['regulators']:,}")
     m[3].metric("Targets", f"{size['targets']:,}")
-    if reference is not None and len(matching):
-        m[4].metric("Precision vs reference", f"{matching['in_reference'].mean():.1%}",
-                    help="Share of the edges at this threshold that are in the reference network")
+    prec = shown_precision(sel.matching, reference, net.genes(), net.params.get("tfs"), sel.focus) \
+        if reference is not None else None
+    if prec is not None:
+        m[4].metric("Precision of shown edges", f"{prec['precision']:.1%}",
+                    delta=f"{prec['ratio']:.1f}× random ({prec['random']:.1%})", delta_color="off",
+                    help=f"{prec['hits']:,} of the {prec['n_shown']:,} shown candidate edges are in the reference; "
+                         f"edges drawn at random from the same {prec['n_candidates']:,} candidate pairs would "
+                         f"reach {prec['random']:.2%}.")
+    top_regs, _ = hub_genes(sel.matching, n=10)
+    hint = housekeeping_hint(top_regs["gene"].tolist(), bool(net.params.get("tfs")))
+    if hint:
+        st.info(hint, icon=":material/lightbulb:")
 
-    tab_graph, tab_table, tab_hubs, tab_scores, tab_compare, tab_export = st.tabs(
-        ["Network", "Edges", "Hubs", "Scores", "Compare runs", "Export"]
+    tab_graph, tab_table, tab_hubs, tab_modules, tab_scores, tab_compare, tab_export = st.tabs(
+        ["Network", "Edges", "Hubs", "Modules", "Scores", "Compare runs", "Export"]
     )
 
     # ---- the graph --------------------------------------------------------------------------------
@@ -65,13 +86,16 @@ with user_errors():
         if sel.note:
             st.warning(sel.note)
         if sel.edges.empty:
-            st.info("No edge passes this threshold: lower it.")
+            st.info("No edge passes these filters: show more edges or lower the confidence.")
         else:
+            colour_modules = st.toggle("Colour modules", value=False, key=f"modcol_{run.id}",
+                                       help="Colour genes by their Leiden community in the shown network.")
+            modules = find_modules(sel.edges) if colour_modules else None
             page_html = view_html(sel, positions, tfs=net.tfs, reference=reference if overlay else None,
-                                  show_note=False)
+                                  show_note=False, modules=modules)
             st.iframe(page_html, height=720)
-            st.caption("Diamonds are TFs; node size = out-degree; edge width = |weight|. Drag to pan, scroll to zoom, "
-                       "hover for details.")
+            st.caption("TFs, hubs and the searched gene are labelled at every zoom; other genes once few enough "
+                       "are in view. Drag to pan, scroll to zoom, hover for details.")
 
     # ---- the edge table ---------------------------------------------------------------------------
     with tab_table:
@@ -83,7 +107,8 @@ with user_errors():
         limit = 5000
         if len(table) > limit:
             st.caption(f"Showing the {limit:,} strongest of {len(table):,} edges; download them all under Export.")
-        cols = [col for col in ["rank", "source", "target", "weight", "signed_weight", "in_reference"] if col in table]
+        cols = [col for col in ["rank", "source", "target", "weight", "signed_weight", "confidence", "in_reference"]
+                if col in table]
         st.dataframe(table.head(limit)[cols], hide_index=True, width="stretch")
 
     # ---- hubs -------------------------------------------------------------------------------------
@@ -94,6 +119,19 @@ with user_errors():
         h[0].dataframe(regs, hide_index=True, width="stretch")
         h[1].markdown("**Top targets** (in-degree)")
         h[1].dataframe(tgts, hide_index=True, width="stretch")
+
+    # ---- modules ----------------------------------------------------------------------------------
+    with tab_modules:
+        mods = find_modules(sel.edges) if not sel.edges.empty else {}
+        mtable = module_table(mods, net.tfs)
+        if mtable.empty:
+            st.info("No module of 3 genes or more in the shown network: show more edges.")
+        else:
+            st.caption(f"{len(mtable)} Leiden communities of the {len(sel.edges):,} drawn edges (genes in smaller "
+                       "groups are left out). Turn on “Colour modules” on the Network tab to see them.")
+            st.dataframe(mtable.drop(columns="colour"), hide_index=True, width="stretch")
+            st.download_button("Download modules (CSV)", data=mtable.drop(columns="colour").to_csv(index=False),
+                               file_name=f"{run.id}_modules.csv", mime="text/csv", key=f"dl_modules_{run.id}")
 
     # ---- scores -----------------------------------------------------------------------------------
     with tab_scores:
@@ -115,8 +153,13 @@ with user_errors():
                 fig.update_layout(height=360, xaxis_title="recall", yaxis_title="precision",
                                   margin=dict(l=10, r=10, t=30, b=10), title="Precision-recall (whole network)")
                 st.plotly_chart(fig, width="stretch")
-                st.caption(f"BEELINE conventions ({ev.metrics.get('convention', 'beeline')}); "
-                           f"reference: {net.reference_path}")
+                conv = ev.metrics.get("convention", "beeline")
+                st.caption({"beeline": "Scored as in BEELINE (Pratapa et al. 2020): candidates are every TF → gene "
+                                       "pair of the reference's genes; EPR counts the top-k edges, k = true edges.",
+                            "deepsem": "Scored as in the DeepSEM tutorial (Shu et al. 2021): the top-k TF → gene "
+                                       "edges, k = true edges."}.get(conv, f"Scoring convention: {conv}.")
+                           + f" Reference: the network given with the dataset ({ev.metrics['n_true_edges']:,} true "
+                             "edges among the candidates).")
 
     # ---- compare two runs -------------------------------------------------------------------------
     with tab_compare:
@@ -140,7 +183,7 @@ with user_errors():
 
     # ---- exports ----------------------------------------------------------------------------------
     with tab_export:
-        st.caption(f"Exports hold the {len(sel.matching):,} edges at the current threshold / top-k"
+        st.caption(f"Exports hold the {len(sel.matching):,} edges of the {describe_cut(mode, value)}"
                    + (f" around {gene}" if gene else "") + ".")
         e_cols = st.columns(5)
         labels = {"scenic": "SCENIC TSV", "beeline": "BEELINE CSV", "graphml": "GraphML", "gexf": "GEXF",
@@ -151,7 +194,7 @@ with user_errors():
 
             def make(fmt=fmt, view_fmt=view_fmt):
                 src = sel.edges if view_fmt else export_edges
-                return export_bytes(src, fmt, tfs=net.tfs, positions=positions,
+                return export_bytes(src, fmt, tfs=net.tfs, positions=positions, focus=sel.focus,
                                     reference=reference if overlay else None)
 
             e_cols[i % 5].download_button(

@@ -74,6 +74,17 @@ def page(server):
         browser.close()
 
 
+EXTENT_JS = """() => {
+  const box = document.getElementById("mynetwork").getBoundingClientRect();
+  const pos = network.getPositions(), s = network.getScale();
+  const xs = [], ys = [];
+  for (const id in pos) { const d = network.canvasToDOM(pos[id]); xs.push(d.x); ys.push(d.y); }
+  const label_px = nodes.get().filter(n => n.font && n.font.size * s > 2).map(n => n.font.size * s);
+  return {n: xs.length, w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys),
+          cw: box.width, ch: box.height, label_px: label_px, labelled: label_px.length};
+}"""
+
+
 def _graph(page, js="() => edges.get().map(e => [e.from, e.to, e.color])", until=lambda v: True, timeout=60.0):
     """Evaluate ``js`` in the drawn network's iframe once ``until(value)`` holds twice in a row (page settled).
 
@@ -111,17 +122,18 @@ def test_grn_page_slider_search_overlay_download(page, server, tmp_path):
     frame, edges0 = _open(page, server)
     page.screenshot(path=str(SHOTS / "grn_1_loaded.png"), full_page=True)
     pos_before = frame.evaluate("() => network.getPositions()")
-    # move the threshold slider right: fewer edges, every remaining node exactly where it was
-    thumb = page.locator("[data-testid=stSlider] input[type=range]").first.locator("xpath=..").bounding_box()
-    x, y = thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 40, y, steps=8)
-    page.mouse.up()
-    frame, edges1 = _graph(page, until=lambda v: 0 < len(v) < len(edges0))
+    # the "Top edges" control moves through top-k: one step left = 200 edges, every node where it was
+    assert len(edges0) == 300
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowLeft")
+    frame, edges1 = _graph(page, until=lambda v: len(v) == 200)
     pos_after = frame.evaluate("() => network.getPositions()")
     assert pos_after and all(pos_before[g] == p for g, p in pos_after.items())
     page.screenshot(path=str(SHOTS / "grn_2_slider.png"), full_page=True)
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    frame, _ = _graph(page, until=lambda v: len(v) == 500)
 
     # search a gene: only its 1-step neighbourhood is drawn
     gene = "TF01"
@@ -129,6 +141,12 @@ def test_grn_page_slider_search_overlay_download(page, server, tmp_path):
     page.keyboard.type(gene)
     page.keyboard.press("Enter")
     frame, edges2 = _graph(page, until=lambda v: v and all(gene in e[:2] for e in v))
+    # the neighbourhood fills the canvas and its labels are of readable size on screen
+    extent = frame.evaluate(EXTENT_JS)
+    assert extent["n"] == len({g for e in edges2 for g in e[:2]})
+    assert extent["w"] >= 0.5 * extent["cw"] and extent["h"] >= 0.6 * extent["ch"], extent
+    assert min(extent["label_px"]) >= 11, extent
+    frame.locator("#mynetwork").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "grn_3_search.png"), full_page=True)
 
     # reference overlay: true positives green, the rest grey

@@ -38,23 +38,27 @@ def test_grn_page_controls(two_runs):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     m = _metrics(at)
-    n0 = int(m["Edges at threshold"].replace(",", ""))
-    assert n0 >= 300
-    # scores against the reference: EPR / AUPRC ratio cards
+    n0 = int(m["Edges shown"].replace(",", ""))
+    assert n0 == 300  # default cut: the top 300 edges
+    # scores against the reference: EPR / AUPRC ratio cards; precision of the shown edges next to random
     assert float(m["EPR"]) > 0 and float(m["AUPRC ratio"]) > 0
-    # raise the threshold: fewer edges
-    slider = at.slider[0]
-    at.slider[0].set_value(min(slider.max, slider.value + 20 * slider.step)).run()
-    n1 = int(_metrics(at)["Edges at threshold"].replace(",", ""))
-    assert 0 < n1 < n0
-    # top-k caps it
-    at.number_input[0].set_value(5).run()
-    assert _metrics(at)["Edges at threshold"] == "5"
-    at.number_input[0].set_value(0).run()
+    prec = next(x for x in at.metric if x.label == "Precision of shown edges")
+    assert "random" in prec.delta
+    # the top-k control moves through its steps: fewer edges
+    at.select_slider(key=f"cut_top_k_{pearson.id}").set_value(100).run()
+    n1 = int(_metrics(at)["Edges shown"].replace(",", ""))
+    assert n1 == 100
+    # edges per target: every target keeps at most 1 regulator
+    at.selectbox(key=f"mode_{pearson.id}").set_value("per_target").run()
+    at.select_slider(key=f"cut_per_target_{pearson.id}").set_value(1).run()
+    assert int(_metrics(at)["Targets"].replace(",", "")) == int(_metrics(at)["Edges shown"].replace(",", ""))
+    at.selectbox(key=f"mode_{pearson.id}").set_value("top_k").run()
+    # modules of the shown network are listed
+    assert any(len(df.value) and "tfs" in df.value.columns for df in at.dataframe)
     # search a gene: its neighbourhood only
     at.selectbox(key=f"gene_{pearson.id}").set_value("TF01").run()
     assert not at.exception
-    n2 = int(_metrics(at)["Edges at threshold"].replace(",", ""))
+    n2 = int(_metrics(at)["Edges shown"].replace(",", ""))
     assert 0 < n2 < n1
     # compare with the other run (Spearman): Jaccard in [0, 1]
     jac = float(_metrics(at)["Jaccard"])

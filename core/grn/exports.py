@@ -24,7 +24,7 @@ import networkx as nx
 import pandas as pd
 
 from ..errors import InputError
-from .view.select import ranked, select_edges
+from .view.select import MAX_DRAWN_EDGES, ranked, select_edges
 
 FORMATS = {
     "scenic": ".tsv", "beeline": ".csv", "graphml": ".graphml", "gexf": ".gexf", "sif": ".sif",
@@ -94,11 +94,14 @@ def export_bytes(
     positions: dict | None = None,
     html: str | None = None,
     reference: pd.DataFrame | None = None,
+    focus: str | None = None,
+    modules: dict[str, int] | None = None,
 ) -> bytes:
     """The file content of ``edges`` in ``fmt`` (see the module table).
 
     ``html`` reuses an already rendered view for ``fmt="html"``; ``positions`` (the view's fixed layout) is
-    used by html/png/svg and computed when absent.
+    used by html/png/svg and computed when absent; ``focus`` (a searched gene) draws its neighbourhood around
+    it as the page does; ``modules`` colours genes by module.
     """
     fmt = fmt.lower()
     if fmt not in FORMATS:
@@ -119,17 +122,21 @@ def export_bytes(
         return _sif(edges).encode("utf-8")
     if fmt == "gmt":
         return _gmt(edges).encode("utf-8")
-    from .view import infer_tfs, layout_for, select_edges as _sel, view_html
+    from .view import infer_tfs, layout_for, view_html, view_positions
     from .view.picture import render_picture
+    from .view.select import EdgeSelection
 
     if positions is None:
         positions = layout_for(edges)
     tf_set = infer_tfs(edges, tfs)
+    sel = EdgeSelection(edges=edges.head(MAX_DRAWN_EDGES), matching=edges, n_total=len(edges), cap=MAX_DRAWN_EDGES,
+                        focus=focus if focus in set(edges["source"]).union(edges["target"]) else None)
     if fmt == "html":
         if html is None:
-            html = view_html(_sel(edges), positions, tfs=tf_set, reference=reference)
+            html = view_html(sel, positions, tfs=tf_set, reference=reference, modules=modules)
         return html.encode("utf-8")
-    return render_picture(edges, positions, fmt=fmt, tfs=tf_set, reference=reference)
+    return render_picture(edges, view_positions(sel, positions), fmt=fmt, tfs=tf_set, reference=reference,
+                          focus=sel.focus, modules=modules)
 
 
 def export_edges(edges: pd.DataFrame, fmt: str, path: str | Path, **kwargs) -> Path:

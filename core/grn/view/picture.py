@@ -8,11 +8,12 @@ import math
 import networkx as nx
 import pandas as pd
 
-from .html import FP_COLOUR, NEG_COLOUR, POS_COLOUR, TARGET_COLOUR, TF_COLOUR, TP_COLOUR, UNSIGNED_COLOUR
+from .html import (FP_COLOUR, NEG_COLOUR, POS_COLOUR, TARGET_COLOUR, TF_COLOUR, TP_COLOUR, UNSIGNED_COLOUR,
+                   always_labelled, legend_items)
 from .layout import ring_position
 from .select import MAX_DRAWN_EDGES, mark_reference
 
-LABEL_LIMIT = 150  # label every node up to this many; beyond, only TFs and the focus gene
+LABEL_LIMIT = 150  # label every node up to this many; beyond, only TFs, hubs and the focus gene
 
 
 def render_picture(
@@ -25,8 +26,11 @@ def render_picture(
     focus: str | None = None,
     cap: int = MAX_DRAWN_EDGES,
     dpi: int = 150,
+    modules: dict[str, int] | None = None,
 ) -> bytes:
-    """PNG or SVG bytes of ``edges`` (strongest ``cap`` only) drawn like the interactive view."""
+    """PNG or SVG bytes of ``edges`` (strongest ``cap`` only) drawn like the interactive view, with gene labels
+    (all up to ``LABEL_LIMIT`` genes, else TFs, hubs and the focus gene) and the view's legend."""
+    from .modules import module_colour
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -62,16 +66,19 @@ def render_picture(
                                arrows=arrows, arrowsize=8, ax=ax, node_size=sizes if arrows else 30)
         for shape, members in (("D", [g for g in nodes if g in tfs]), ("o", [g for g in nodes if g not in tfs])):
             if members:
+                base = TF_COLOUR if shape == "D" else TARGET_COLOUR
+                fill = [module_colour(modules[g]) if modules and g in modules else base for g in members]
                 nx.draw_networkx_nodes(G, pos, nodelist=members, node_shape=shape, ax=ax,
                                        node_size=[sizes[nodes.index(g)] for g in members],
-                                       node_color=TF_COLOUR if shape == "D" else TARGET_COLOUR, edgecolors="#555555",
-                                       linewidths=0.5)
-        labelled = nodes if len(nodes) <= LABEL_LIMIT else [g for g in nodes if g in tfs or g == focus]
+                                       node_color=fill, edgecolors="#555555", linewidths=0.5)
+        always = always_labelled(edges, tfs, focus)
+        labelled = nodes if len(nodes) <= LABEL_LIMIT else [g for g in nodes if g in always]
         # matplotlib draws text as text (no markup is interpreted except $...$ mathtext, disabled here)
         for g in labelled:
             x, y = pos[g]
             ax.text(x, y, g, fontsize=7 if len(nodes) > 60 else 9, ha="center", va="bottom", usetex=False,
                     parse_math=False, fontweight="bold" if g == focus else "normal")
+        _legend(ax, legend_items(edges, tfs, "in_reference" in edges.columns, modules))
         ax.set_axis_off()
         ax.margins(0.05)
         buf = io.BytesIO()
@@ -79,3 +86,19 @@ def render_picture(
         return buf.getvalue()
     finally:
         plt.close(fig)
+
+
+def _legend(ax, items: list[dict]) -> None:
+    """The view's legend (only what is drawn) in the picture's corner."""
+    from matplotlib.lines import Line2D
+
+    handles = []
+    for it in items:
+        if it["kind"] == "node":
+            handles.append(Line2D([], [], marker="D" if it["text"] == "TF" else "o", linestyle="", markersize=7,
+                                  color=it["colour"], label=it["text"]))
+        elif it["kind"] == "edge":
+            handles.append(Line2D([], [], color=it["colour"], linewidth=2, label=it["text"]))
+        else:
+            handles.append(Line2D([], [], linestyle="", label=it["text"]))
+    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=True, framealpha=0.85)

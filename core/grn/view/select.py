@@ -77,19 +77,30 @@ def select_edges(
     gene: str | None = None,
     steps: int = 1,
     cap: int = MAX_DRAWN_EDGES,
+    cut: tuple[str, float] | None = None,
+    min_confidence: float | None = None,
 ) -> EdgeSelection:
     """Edges with ``weight >= threshold``, then the best ``top_k``, then ``gene``'s neighbourhood, capped.
+
+    ``cut`` = (mode, value) applies a rank cut of :mod:`.cuts` (top-k edges, edges per target, rank quantile)
+    before the neighbourhood; ``min_confidence`` (applied first) keeps edges whose ``confidence`` column reaches it.
 
     The cap keeps the strongest ``cap`` edges; :attr:`EdgeSelection.note` says so when it applies.
     """
     table = ranked(edges)
     sel = table
+    if min_confidence is not None and "confidence" in sel.columns:
+        sel = sel[sel["confidence"] >= float(min_confidence)]
     if threshold is not None:
         sel = sel[sel["weight"] >= float(threshold)]
     if top_k is not None:
         if int(top_k) < 1:
             raise InputError("top-k must be at least 1")
         sel = sel.head(int(top_k))
+    if cut is not None:
+        from .cuts import cut_edges
+
+        sel = cut_edges(sel, *cut)
     focus = None
     if gene:
         gene = str(gene).strip()
