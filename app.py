@@ -6,9 +6,11 @@ from pathlib import Path
 
 from ui.auth import require_login
 
-st.set_page_config(page_title="scGRN Studio", page_icon=":material/hub:", layout="wide")
+ASSETS = Path(__file__).parent / "assets"
+# the favicon ships with the app (a material icon would be fetched from a font host, failing offline)
+st.set_page_config(page_title="scGRN Studio", page_icon=str(ASSETS / "favicon.png"), layout="wide")
 require_login()  # only when sharing on a network (SCGRN_SHARE=1): nothing is drawn without the password
-st.logo(str(Path(__file__).parent / "assets" / "logo.svg"), size="large")
+st.logo(str(ASSETS / "logo.svg"), size="large")
 
 PAGES = [
     st.Page("app_pages/data.py", title="Data", icon=":material/dataset:", default=True),

@@ -3,18 +3,18 @@
 import plotly.express as px
 import streamlit as st
 
-from core.data.preprocess import PRESETS, apply_preset
+from core.data.preprocess import PRESET_TITLES, PRESETS, apply_preset
 from core.data.sample import SAMPLES, SAMPLE_DIR, sample_path
 from core.data.store import list_prepared, save_prepared
-from core.data.summary import qc_metrics, summarize
-from core.errors import InputError
+from core.data.summary import counts_layer, qc_metrics, summarize
+from core.errors import InputError, ScgrnError
 from core.io.expression import read_expression
 from core.io.layout import LAYOUTS
 from core.io.networks import network_overlap, read_network, read_tf_list
 from core.io.uploads import store_uploads
 from core.embedding.views import tidy_log_axes
 from core.jobs.workspace import MAX_UPLOAD_MB, quota_bytes, usage_bytes
-from ui.common import current_or_default_dataset, set_current_dataset, user_errors
+from ui.common import current_or_default_dataset, guided_start, set_current_dataset, user_errors
 
 st.title("Data")
 
@@ -31,10 +31,14 @@ def _mtime(path) -> float:
 
 
 current = current_or_default_dataset()
+guided_start()
 if current is not None:
     m = current.meta
-    st.success(f"Current dataset: **{m.get('name')}** — {m.get('n_cells')} cells × {m.get('n_genes')} genes "
-               f"({m.get('preprocessing', 'as is')}). Go to **Train** to fit a model, or prepare another dataset below.")
+    pre = m.get("preprocessing") or "none"
+    st.success(f"Current dataset: **{m.get('name')}** — {m.get('n_cells'):,} cells × {m.get('n_genes'):,} genes "
+               f"({PRESET_TITLES.get(pre, pre)}"
+               + (f"; values were {m['value_kind']}" if pre == "none" and m.get("value_kind") else "")
+               + "). Go to **Train** to fit a model, or prepare another dataset below.")
 
 source = st.radio("Source", ["Sample data", "Upload", "Earlier dataset"], horizontal=True)
 path = upload_name = None
@@ -60,13 +64,24 @@ elif source == "Upload":
     )
     st.caption(f"Limit: {MAX_UPLOAD_MB} MB per upload · workspace {usage_bytes() / 1024**3:.2f} of "
                f"{quota_bytes() / 1024**3:.0f} GB used.")
-    if ups:
+    if not ups:  # removing the files forgets them (and any error they gave)
+        for k in ("upload_path", "upload_key", "upload_name", "upload_error"):
+            st.session_state.pop(k, None)
+    else:
         key = tuple((u.name, u.size) for u in ups)
         if st.session_state.get("upload_key") != key:
-            with user_errors("Upload: "):
+            # a new file replaces the previous one at once: its summary, button and old errors go
+            for k in ("upload_path", "upload_name", "upload_error"):
+                st.session_state.pop(k, None)
+            st.session_state["upload_key"] = key
+            try:
                 st.session_state["upload_path"] = str(store_uploads((u.name, u.getvalue()) for u in ups))
-                st.session_state["upload_key"] = key
                 st.session_state["upload_name"] = ups[0].name if len(ups) == 1 else "10x upload"
+            except ScgrnError as exc:
+                st.session_state["upload_error"] = str(exc)
+        if st.session_state.get("upload_error"):
+            st.error(f"Upload: {st.session_state['upload_error']}")
+            st.stop()
         path = st.session_state.get("upload_path")
         upload_name = st.session_state.get("upload_name")
 else:
@@ -89,17 +104,19 @@ layout = st.segmented_control("Table orientation", LAYOUTS, default="auto",
 adata = None
 with user_errors():
     adata = _read(str(path), layout, _mtime(path), upload_name)
-if adata is None:
+if adata is None:  # an unreadable file: nothing of a previous file stays on screen
     st.stop()
 
 s = summarize(adata)
-c = st.columns(5)
+c = st.columns([1, 1, 1.6, 1, 1])  # "log-normalised" needs the wider card
 c[0].metric("Cells", f"{s.n_cells:,}")
 c[1].metric("Genes", f"{s.n_genes:,}")
 c[2].metric("Values look like", s.value_kind)
 c[3].metric("Zeros", f"{s.sparsity:.1%}")
 c[4].metric("Max value", f"{s.max_value:.4g}", help=f"Values range from {s.min_value:.4g} to {s.max_value:.4g}.")
 st.caption(f"Orientation: **{s.layout}** — {s.layout_rule}. If that is wrong, flip it above.")
+for w in s.warnings:
+    st.warning(w, icon=":material/warning:")
 
 with st.expander("Quality control", expanded=False):
     cells, genes = qc_metrics(adata)
@@ -117,7 +134,11 @@ st.subheader("Preprocessing")
 default_preset = "log1p" if s.value_kind == "counts" else "none"
 preset = st.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(default_preset), format_func=lambda k: f"{k} — {PRESETS[k]}")
 n_hvg = st.number_input("Highly variable genes to keep", 100, 20000, 2000, step=100) if preset == "log1p_hvg" else 2000
-st.caption("Raw counts are always kept in `layers['counts']` for the count likelihoods and CaTran.")
+if counts_layer(adata) is not None:
+    st.caption("Raw counts are kept in `layers['counts']` for the count likelihoods (NB, ZINB, Poisson) and CaTran.")
+else:
+    st.caption(f"These values are {s.value_kind}, not raw counts: the count likelihoods (NB, ZINB, Poisson) do not "
+               "apply; use the Gaussian or Continuous Bernoulli likelihood for a VAE.")
 
 st.subheader("Labels, reference network and TFs")
 cols = st.columns(2)
@@ -135,6 +156,8 @@ with user_errors("Reference network: "):
         ref_file = store_uploads([(ref_up.name, ref_up.getvalue())])
     if ref_file is not None:
         reference = read_network(ref_file)
+        for w in reference.attrs.get("warnings", []):
+            cols[0].warning(w)
         ov = network_overlap(reference, adata.var_names)
         cols[0].caption(f"{ov['n_edges']} edges; {ov['n_genes_in_data']}/{ov['n_genes']} of its genes are in the data, "
                         f"{ov['n_edges_in_data']} edges usable.")
@@ -142,19 +165,26 @@ with user_errors("TF list: "):
     if tf_up is not None:
         tfs_file = store_uploads([(tf_up.name, tf_up.getvalue())])
     if tfs_file is not None:
-        tfs = read_tf_list(tfs_file)
+        tf_warnings: list[str] = []
+        tfs = read_tf_list(tfs_file, tf_warnings)
+        for w in tf_warnings:
+            cols[1].warning(w)
         n_in = len(set(tfs) & set(adata.var_names))
         if n_in == 0:
             raise InputError(f"none of the {len(tfs)} TFs are genes of the data (e.g. {tfs[0]!r}).")
         cols[1].caption(f"{len(tfs)} TFs, {n_in} of them in the data.")
 
+default_name = sample.name if sample else str(adata.uns.get("scgrn_input", {}).get("name", "upload"))
+for suffix in (".gz", ".h5ad", ".csv", ".tsv", ".txt", ".h5"):
+    default_name = default_name.removesuffix(suffix)
+ds_name = st.text_input("Dataset name", value=default_name, max_chars=60, key=f"ds_name_{path}",
+                        help="How this dataset is listed on every page.")
 if st.button("Use this dataset", type="primary"):
     with user_errors(), st.spinner("Preparing…"):
         prepared = apply_preset(adata, preset, int(n_hvg))
         meta = {"source": str(path), "layout": s.layout, "layout_rule": s.layout_rule, "preprocessing": preset,
                 "labels_key": None if labels == "(none)" else labels,
                 "perturbation_key": None if pert == "(none)" else pert, "value_kind": s.value_kind}
-        name = sample.name if sample else adata.uns.get("scgrn_input", {}).get("name", "upload")
-        ds = save_prepared(prepared, name, reference=reference, tfs=tfs, meta=meta)
+        ds = save_prepared(prepared, ds_name.strip() or default_name, reference=reference, tfs=tfs, meta=meta)
         set_current_dataset(ds)
         st.rerun()

@@ -167,8 +167,13 @@ with user_errors():
                 fig.update_layout(height=360, xaxis_title="recall", yaxis_title="precision",
                                   margin=dict(l=10, r=10, t=30, b=10), title="Precision-recall (whole network)")
                 st.plotly_chart(fig, width="stretch")
-                st.caption(f"BEELINE conventions ({ev.metrics.get('convention', 'beeline')}); "
-                           f"reference: {net.reference_path}")
+                conv = ev.metrics.get("convention", "beeline")
+                st.caption({"beeline": "Scored as in BEELINE (Pratapa et al. 2020): candidates are every TF → gene "
+                                       "pair of the reference's genes; EPR counts the top-k edges, k = true edges.",
+                            "deepsem": "Scored as in the DeepSEM tutorial (Shu et al. 2021): the top-k TF → gene "
+                                       "edges, k = true edges."}.get(conv, f"Scoring convention: {conv}.")
+                           + f" Reference: the network given with the dataset ({ev.metrics['n_true_edges']:,} true "
+                             "edges among the candidates).")
 
     # ---- compare two runs -------------------------------------------------------------------------
     with tab_compare:

@@ -13,7 +13,8 @@ meta = ds.meta
 st.caption(f"Dataset: **{meta.get('name')}** — {meta.get('n_cells')} cells × {meta.get('n_genes')} genes, "
            f"preprocessing: {meta.get('preprocessing')}. Change it on the Data page.")
 
-TASKS = {"grn": "Gene regulatory network", "embed": "Cell embedding / clusters"}
+TASKS = {"grn": "Gene regulatory network", "embed": "Cell embedding / clusters",
+         "generate": "Simulator (generative model)"}
 available = {t: methods(task=t) for t in TASKS if methods(task=t)}
 task = st.radio("What to learn", list(available), format_func=TASKS.get, horizontal=True)
 specs = available[task]
@@ -36,10 +37,15 @@ device = c[1].selectbox("Device", ["auto", "cpu", "cuda", "mps"])
 with user_errors():
     c[1].caption(f"auto → {device_label(resolve_device('auto'))}")
 use_tfs = use_ref = False
-if task == "grn":  # TFs and the reference network apply to networks only
-    use_tfs = c[2].checkbox("Restrict sources to TFs", value=bool(ds.tfs), disabled=not ds.tfs,
-                            help="Needs a TF list on the Data page.")
-    use_ref = c[3].checkbox("Score against reference", value=ds.reference is not None, disabled=ds.reference is None)
+if task == "grn":  # TFs and the reference network apply to networks only; no greyed-out boxes
+    if ds.tfs and spec.uses_tfs:
+        use_tfs = c[2].checkbox("Restrict sources to TFs", value=True, help="Only the dataset's TFs regulate.")
+    elif spec.uses_tfs:
+        c[2].caption("No TF list: every gene may regulate (add one on the Data page).")
+    if ds.reference is not None:
+        use_ref = c[3].checkbox("Score against reference", value=True, help="EPR and AUPRC ratio on the GRN page.")
+    else:
+        c[3].caption("No reference network: add one on the Data page to score the result.")
 
 if st.button("Launch", type="primary"):
     with user_errors():

@@ -49,7 +49,7 @@ def current_or_default_dataset() -> PreparedDataset:
         else:
             from core.data.sample import prepare_sample
 
-            with st.spinner("Preparing the synthetic sample dataset…"):
+            with st.spinner("First visit: preparing the synthetic sample dataset so that you can start at once…"):
                 ds = prepare_sample("synthetic")
         set_current_dataset(ds)
     return ds
@@ -224,3 +224,25 @@ def choice_words(name: str, value: Any) -> str:
         if lk is not None:
             return f"{lk.label} ({value})"
     return _rounded(value)
+
+
+def guided_start() -> None:
+    """A short guided start on the first visit (until the first run exists or it is dismissed)."""
+    if st.session_state.get("hide_guide") or list_runs():
+        return
+    with st.container(border=True):
+        st.markdown(
+            "#### Welcome to scGRN Studio\n"
+            "Learn **gene regulatory networks** (DeepSEM, GRNBoost2, correlation) and **cell embeddings** "
+            "(VAE, GMVAE) from single-cell expression, then explore them and check simulated cells against real ones.\n\n"
+            "1. **Data** (this page): a synthetic sample with a known ground-truth network is already loaded; "
+            "upload your own below when you are ready.\n"
+            "2. **Train**: pick *Gene regulatory network → DeepSEM* (the CPU-friendly setting is suggested) and "
+            "press **Launch**; the **Runs** page shows its progress and time left.\n"
+            "3. **Explore**: the **GRN** page draws the network and scores it against the known one; train a "
+            "*VAE* for the **Embedding** (UMAP, clusters) and **Simulation** pages.")
+        c = st.columns([1, 1, 4])
+        c[0].page_link("app_pages/train.py", label="Start training", icon=":material/model_training:")
+        if c[1].button("Hide this guide", key="hide_guide_btn"):
+            st.session_state["hide_guide"] = True
+            st.rerun()

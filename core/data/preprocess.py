@@ -9,6 +9,15 @@ import scipy.sparse as sp
 from ..errors import InputError
 from .summary import value_kind
 
+#: a few words per preset for banners and captions (the dataset's preprocessing as shown to users)
+PRESET_TITLES = {
+    "none": "values used as given",
+    "log1p": "library-size normalised, log1p",
+    "log1p_hvg": "library-size normalised, log1p, highly variable genes",
+    "zscore": "per-gene z-score",
+    "nonzero_std": "per-gene standardised on non-zero values",
+}
+
 PRESETS = {
     "none": "Use the values as they are.",
     "log1p": "Keep raw counts in layers['counts'], normalise each cell to 10,000 counts, then log1p.",

@@ -17,6 +17,7 @@ TASKS = {
     "embed": "core.embedding.task:run",
     "simulate": "core.simulation.task:run",
     "grn_confidence": "core.grn.confidence_task:run",
+    "generate": "core.simulation.generate_task:run",
 }
 
 
