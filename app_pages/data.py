@@ -115,6 +115,8 @@ c[2].metric("Values look like", s.value_kind)
 c[3].metric("Zeros", f"{s.sparsity:.1%}")
 c[4].metric("Max value", f"{s.max_value:.4g}", help=f"Values range from {s.min_value:.4g} to {s.max_value:.4g}.")
 st.caption(f"Orientation: **{s.layout}** — {s.layout_rule}. If that is wrong, flip it above.")
+for w in s.warnings:
+    st.warning(w, icon=":material/warning:")
 
 with st.expander("Quality control", expanded=False):
     cells, genes = qc_metrics(adata)
@@ -154,6 +156,8 @@ with user_errors("Reference network: "):
         ref_file = store_uploads([(ref_up.name, ref_up.getvalue())])
     if ref_file is not None:
         reference = read_network(ref_file)
+        for w in reference.attrs.get("warnings", []):
+            cols[0].warning(w)
         ov = network_overlap(reference, adata.var_names)
         cols[0].caption(f"{ov['n_edges']} edges; {ov['n_genes_in_data']}/{ov['n_genes']} of its genes are in the data, "
                         f"{ov['n_edges_in_data']} edges usable.")
@@ -161,7 +165,10 @@ with user_errors("TF list: "):
     if tf_up is not None:
         tfs_file = store_uploads([(tf_up.name, tf_up.getvalue())])
     if tfs_file is not None:
-        tfs = read_tf_list(tfs_file)
+        tf_warnings: list[str] = []
+        tfs = read_tf_list(tfs_file, tf_warnings)
+        for w in tf_warnings:
+            cols[1].warning(w)
         n_in = len(set(tfs) & set(adata.var_names))
         if n_in == 0:
             raise InputError(f"none of the {len(tfs)} TFs are genes of the data (e.g. {tfs[0]!r}).")

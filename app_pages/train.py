@@ -13,7 +13,8 @@ meta = ds.meta
 st.caption(f"Dataset: **{meta.get('name')}** — {meta.get('n_cells')} cells × {meta.get('n_genes')} genes, "
            f"preprocessing: {meta.get('preprocessing')}. Change it on the Data page.")
 
-TASKS = {"grn": "Gene regulatory network", "embed": "Cell embedding / clusters"}
+TASKS = {"grn": "Gene regulatory network", "embed": "Cell embedding / clusters",
+         "generate": "Simulator (generative model)"}
 available = {t: methods(task=t) for t in TASKS if methods(task=t)}
 task = st.radio("What to learn", list(available), format_func=TASKS.get, horizontal=True)
 specs = available[task]
@@ -46,7 +47,9 @@ if task == "grn":  # TFs and the reference network apply to networks only; no gr
     else:
         c[3].caption("No reference network: add one on the Data page to score the result.")
 
-if st.button("Launch", type="primary"):
+if spec.unavailable:
+    st.warning(spec.unavailable)
+if st.button("Launch", type="primary", disabled=bool(spec.unavailable)):
     with user_errors():
         run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref,
                      task=task)

@@ -32,7 +32,7 @@ def write_json_atomic(path: str | Path, obj: Any) -> None:
 def read_json(path: str | Path, default: Any = None) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (OSError, ValueError):  # missing, unreadable, half-written, not UTF-8, not JSON
         return default
 
 

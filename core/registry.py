@@ -25,10 +25,12 @@ from .specs import MethodSpec
 BUILTIN = (
     "core.grn.correlation_spec",
     "core.grn.trees_spec",
+    "core.grn.regdiffusion_spec",
     "core.models.deepsem.spec",
     "core.models.vae.spec",
     "core.models.catran.spec",
     "core.models.pca.spec",
+    "core.models.gan.spec",
 )
 
 #: environment variable naming modules to import at start (comma-separated), e.g. for the app server

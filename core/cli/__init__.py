@@ -45,6 +45,7 @@ SUBCOMMANDS = [
     "core.cli.export_cmd",
     "core.cli.embed_cmd",
     "core.cli.simulate_cmd",
+    "core.cli.denoise_cmd",
     "core.cli.compare_cmd",
 ]
 
@@ -75,6 +76,24 @@ def key_values(items: Sequence[str], flag: str) -> dict[str, str]:
     return out
 
 
+def warn(messages) -> None:
+    """Print each data warning as ``warning: <message>`` on stderr."""
+    for m in messages or []:
+        print(f"warning: {m}", file=sys.stderr)
+
+
+def output_path(path: str, flag: str = "--out") -> str:
+    """``path`` when its folder exists (checked before any work), else InputError."""
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    folder = Path(path).expanduser().parent
+    if not folder.is_dir():
+        raise InputError(f"{flag} {path}: the folder {str(folder)!r} does not exist; create it first.")
+    return path
+
+
 def _load_plugins(argv: Sequence[str] | None) -> None:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--plugin", action="append", default=[])
@@ -100,6 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: out of memory: the data are too large for this machine (keep fewer genes or cells).", file=sys.stderr)
+        return 2
+    except OSError as exc:  # disk full, missing output folder, ... : the message, not a traceback
+        print(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

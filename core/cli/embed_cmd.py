@@ -37,6 +37,10 @@ def run(args) -> int:
     from ..registry import get_method
     from . import emit, key_values
 
+    from . import output_path
+
+    output_path(args.out)
+
     method = args.model
     spec = get_method(method)
     known = {p.name for p in spec.params}

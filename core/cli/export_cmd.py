@@ -25,6 +25,10 @@ def run(args) -> int:
     from ..io.networks import read_tf_list
     from . import emit
 
+    from . import output_path
+
+    output_path(args.out)
+
     if args.top_k is not None and args.top_k < 1:
         raise InputError("--top-k must be at least 1")
     edges = load_edges(args.edges)

@@ -96,8 +96,10 @@ def run(args) -> int:
     from ..io.expression import read_expression
     from ..context import RunContext, seed_everything
     from ..registry import get_method
-    from . import emit
+    from ..data.summary import data_warnings
+    from . import emit, output_path, warn
 
+    output_path(args.out)
     spec = get_method(args.model)
     if spec.task != "grn":
         raise InputError(f"{spec.label} is not a GRN method; use one of the GRN models listed in `scgrn grn -h`.")
@@ -106,6 +108,7 @@ def run(args) -> int:
         raise InputError("--top-k must be a positive number of edges.")
     device = resolve_device(args.device) if spec.neural else None
     adata = read_expression(args.expr, layout=args.layout)
+    warn(data_warnings(adata))
     tfs = load_tfs(args.tfs, args.tfs_from)
     n_tfs = None
     if tfs is not None:

@@ -15,11 +15,12 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..data.summary import summarize
     from ..io.expression import read_expression
-    from . import emit
+    from . import emit, warn
 
     adata = read_expression(args.file, layout=args.layout)
     s = summarize(adata)
     print(f"{s.n_cells} cells x {s.n_genes} genes, values look like {s.value_kind}, {s.sparsity:.1%} zeros")
     print(f"layout {s.layout}: {s.layout_rule}")
+    warn(s.warnings)
     emit(s.to_dict())
     return 0

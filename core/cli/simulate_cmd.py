@@ -47,6 +47,10 @@ def run(args) -> int:
     from ..simulation.simulate import load_run_model, simulate
     from . import emit, key_values
 
+    from . import output_path
+
+    output_path(args.out)
+
     source = Path(args.source)
     is_run = (source / "params.json").exists() or (not source.exists() and args.model is None)
     if is_run:

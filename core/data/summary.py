@@ -65,6 +65,7 @@ class DatasetSummary:
     label_columns: list[str]
     layout: str | None
     layout_rule: str | None
+    warnings: list[str]  # odd names, degenerate genes/cells, extreme values: shown before any training
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,7 +88,17 @@ def summarize(adata: ad.AnnData) -> DatasetSummary:
         label_columns=label_columns(adata),
         layout=info.get("layout"),
         layout_rule=info.get("layout_rule"),
+        warnings=data_warnings(adata),
     )
+
+
+def data_warnings(adata: ad.AnnData) -> list[str]:
+    """The reader's warnings plus degenerate genes/cells and extreme values (an InputError for data no model
+    can use: all zero, constant, overflowing)."""
+    from ..io.checks import value_checks
+
+    found = list(adata.uns.get("scgrn_input", {}).get("warnings", []) or [])
+    return list(dict.fromkeys(found + value_checks(adata.X)))
 
 
 def qc_metrics(adata: ad.AnnData) -> tuple[pd.DataFrame, pd.DataFrame]:

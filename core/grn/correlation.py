@@ -13,6 +13,10 @@ from .edges import adjacency_to_edges
 
 def _dense(adata, layer: str | None) -> np.ndarray:
     X = adata.layers[layer] if layer else adata.X
+    from ..memory import require_memory
+
+    n, g = X.shape
+    require_memory(8.0 * (2 * n * g + 2 * g * g), f"A correlation of {g:,} genes over {n:,} cells")
     X = X.toarray() if sp.issparse(X) else np.asarray(X)
     return X.astype(np.float64, copy=False)
 

@@ -119,6 +119,11 @@ def evaluate_grn(
     pred = pred.sort_values("weight", ascending=False, kind="stable")
     pred = pred[pred.source.isin(tf_set) & pred.target.isin(genes) & (pred.source != pred.target)]
     pred = pred.drop_duplicates(["source", "target"], keep="first").reset_index(drop=True)
+    if pred.empty:
+        raise InputError(
+            f"No predicted edge links genes of the ground-truth network ({n_genes} genes, e.g. "
+            f"{', '.join(sorted(genes)[:3])}): nothing to score. Check the gene-name format and the species."
+        )
     is_true = np.fromiter((p in true_keys for p in zip(pred.source, pred.target)), bool, count=len(pred))
     w = pred["weight"].to_numpy(np.float64)
 

@@ -72,6 +72,10 @@ def _one_target(fit_one, X, reg_idx, t, seed):
 
 def _expression(adata, layer: str) -> np.ndarray:
     X = adata.layers[layer] if layer else adata.X
+    if sp.issparse(X):
+        from ..memory import require_dense
+
+        require_dense(X.shape, 4)
     X = X.toarray() if sp.issparse(X) else np.asarray(X)
     return np.ascontiguousarray(X, dtype=np.float32)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import anndata as ad
@@ -64,6 +65,7 @@ def _read_expression(path: Path, layout: str, name: str) -> ad.AnnData:
     if not path.exists():
         raise InputError(f"File not found: {path}")
     fmt = detect_format(path)
+    warnings: list[str] = []
     if fmt == "h5ad":
         adata, decision = _read_h5ad(path), LayoutDecision(CELLS_BY_GENES, "h5ad stores cells as rows")
     elif fmt == "10x-h5":
@@ -73,13 +75,14 @@ def _read_expression(path: Path, layout: str, name: str) -> ad.AnnData:
             CELLS_BY_GENES, "10x files store cells as columns of genes"
         )
     else:
-        adata, decision = _read_table(path, layout)
-    validate_expression(adata)
+        adata, decision = _read_table(path, layout, warnings)
+    warnings += validate_expression(adata)
     adata.uns["scgrn_input"] = {
         "name": name,
         "format": fmt,
         "layout": decision.layout,
         "layout_rule": decision.rule,
+        "warnings": warnings,
     }
     return adata
 
@@ -87,22 +90,52 @@ def _read_expression(path: Path, layout: str, name: str) -> ad.AnnData:
 # ---- tables ----------------------------------------------------------------------------------------
 
 
-def _open_text(path: Path) -> io.TextIOBase:
+MAX_HEADER_FIELDS = 2_000_000
+
+
+def _encoding(path: Path) -> str:
+    """utf-8 (with or without BOM) when the start of the file decodes, else latin-1; binary content refused."""
+    try:
+        if path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(1 << 16)
+        else:
+            with open(path, "rb") as fh:
+                head = fh.read(1 << 16)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path.name}: could not be read ({exc}; a truncated or corrupt gzip file?).") from exc
+    if head.startswith(b"\x1f\x8b"):
+        raise InputError(f"{path.name} is gzip-compressed but its name does not end in .gz: rename it to {path.name}.gz.")
+    if head[:4] in (b"PK\x03\x04", b"\x89HDF") or head.startswith(b"\x80"):
+        raise InputError(f"{path.name}: not a text table (a zip, HDF5 or pickle file?).")
+    odd = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    if head and odd > max(8, len(head) // 20):
+        raise InputError(f"{path.name}: not a text table ({odd} control bytes in the first {len(head)} bytes: binary content?).")
+    try:
+        head.decode("utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(head) - 4:  # a multi-byte character cut by the 64 KB window
+            return "utf-8-sig"
+        return "latin-1"
+
+
+def _open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
     if path.name.lower().endswith(".gz"):
         try:
-            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
+            return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, errors="replace")
         except OSError as exc:
             raise InputError(f"{path.name}: not a valid gzip file ({exc}).") from exc
-    return open(path, encoding="utf-8", errors="replace")
+    return open(path, encoding=encoding, errors="replace")
 
 
-def sniff_delimiter(path: Path) -> str:
+def sniff_delimiter(path: Path, encoding: str = "utf-8") -> str:
     """Guess the delimiter (comma, tab, semicolon or whitespace) from the first lines."""
     try:
-        with _open_text(path) as fh:
-            head = [fh.readline() for _ in range(5)]
+        with _open_text(path, encoding) as fh:
+            head = [fh.readline(1 << 24) for _ in range(5)]
     except (OSError, EOFError) as exc:
-        raise InputError(f"{path.name}: could not be read ({exc}).") from exc
+        raise InputError(f"{path.name}: could not be read ({exc}; a truncated or corrupt gzip file?).") from exc
     lines = [ln for ln in head if ln.strip()]
     if not lines:
         raise InputError(f"{path.name} is empty.")
@@ -118,24 +151,55 @@ def sniff_delimiter(path: Path) -> str:
     )
 
 
-def _read_table(path: Path, layout: str) -> tuple[ad.AnnData, LayoutDecision]:
-    delim = sniff_delimiter(path)
+def _header(path: Path, delim: str, encoding: str) -> tuple[list[str], bool]:
+    """The header's labels as written (pandas would rename duplicates to 'X.1', slowly) and whether a data row
+    follows it."""
+    with _open_text(path, encoding) as fh:
+        line = fh.readline(1 << 26)
+        if not line.endswith(("\n", "\r")) and len(line) >= 1 << 26:
+            raise InputError(f"{path.name}: the first line is over 64 MB long; not a usable table header.")
+        more = any(ln.strip() for ln in (fh.readline(1 << 20) for _ in range(3)))
+    line = line.lstrip("\ufeff").rstrip("\r\n")
+    if delim == r"\s+":
+        labels = line.split()
+    else:
+        labels = next(csv.reader([line], delimiter=delim), [])
+    if len(labels) > MAX_HEADER_FIELDS:
+        raise InputError(f"{path.name}: the header has {len(labels):,} fields, over the {MAX_HEADER_FIELDS:,} this reader accepts.")
+    return [s.strip() for s in labels], more
+
+
+def _read_table(path: Path, layout: str, warnings: list[str]) -> tuple[ad.AnnData, LayoutDecision]:
+    encoding = _encoding(path)
+    if encoding == "latin-1":
+        warnings.append(f"{path.name} is not valid UTF-8; it was read as Latin-1 (check accented names).")
+    delim = sniff_delimiter(path, encoding)
+    labels, more = _header(path, delim, encoding)
+    if not more:
+        raise InputError(f"{path.name}: only one line ({len(labels):,} fields): a table needs a header line and data rows.")
     try:
+        # header=None + our own header: pandas' renaming of repeated labels is quadratic (100k labels: minutes).
         # keep_default_na=False keeps genes named "NA"/"NaN" as names; NA-like values are handled in _check_numeric
-        df = pd.read_csv(path, sep=delim, index_col=0, engine="python" if delim == r"\s+" else "c",
-                         quoting=csv.QUOTE_MINIMAL, keep_default_na=False, na_values=[])
+        df = pd.read_csv(path, sep=delim, header=None, skiprows=1, index_col=0, encoding=encoding,
+                         engine="python" if delim == r"\s+" else "c", encoding_errors="replace",
+                         quoting=csv.QUOTE_MINIMAL, keep_default_na=False, na_values=[], low_memory=False)
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path.name} is empty.") from exc
     except pd.errors.ParserError as exc:
-        raise InputError(f"{path.name}: rows have different numbers of fields (ragged rows): {exc}".strip()) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path.name}: not a text table (binary content?).") from exc
+        raise InputError(f"{path.name}: rows have different numbers of fields (ragged rows): {str(exc)[:200]}".strip()) from exc
+    except (UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
+        raise InputError(f"{path.name}: could not be read to the end ({type(exc).__name__}: {str(exc)[:120]}; "
+                         "a truncated or corrupt file?).") from exc
     if df.shape[1] == 0 or df.shape[0] == 0:
         raise InputError(f"{path.name}: no data rows or columns after the header (need labels plus values).")
+    if len(labels) == df.shape[1] + 1:
+        labels = labels[1:]
+    if len(labels) != df.shape[1]:
+        raise InputError(f"{path.name}: the header has {len(labels)} labels but the rows have {df.shape[1]} values "
+                         "after the row label (ragged header?).")
     df.index = df.index.map(str)
-    df.columns = df.columns.map(str)
+    df.columns = pd.Index(labels, dtype=object)
     _check_numeric(df, path.name)
-    df.columns = _raw_header(path, delim, df.shape[1]) or df.columns
     if layout == "auto":
         decision = infer_layout(df.index, df.columns)
     else:
@@ -147,17 +211,6 @@ def _read_table(path: Path, layout: str) -> tuple[ad.AnnData, LayoutDecision]:
     adata.obs_names.name = None
     adata.var_names.name = None
     return adata, decision
-
-
-def _raw_header(path: Path, delim: str, n_columns: int) -> list[str] | None:
-    """The header's labels as written (pandas renames duplicates to 'X.1', hiding them)."""
-    with _open_text(path) as fh:
-        line = fh.readline().rstrip("\r\n")
-    labels = line.split() if delim == r"\s+" else next(csv.reader([line], delimiter=delim))
-    labels = [s.strip() for s in labels]
-    if len(labels) == n_columns + 1:
-        labels = labels[1:]
-    return labels if len(labels) == n_columns else None
 
 
 _NA_TOKENS = {"", "NA", "N/A", "NaN", "nan", "NAN", "NULL", "null", "None", "#N/A", "-nan"}
@@ -204,36 +257,91 @@ def _read_10x_h5(path: Path) -> ad.AnnData:
     return adata
 
 
-def _read_10x_mtx(folder: Path) -> ad.AnnData:
-    import scanpy as sc
+def _find(folder: Path, *stems: str) -> Path | None:
+    for stem in stems:
+        for name in (stem, stem + ".gz"):
+            if (folder / name).is_file():
+                return folder / name
+    return None
 
+
+def _read_10x_mtx(folder: Path) -> ad.AnnData:
+    """A 10x folder, v2 (genes.tsv) or v3 (features.tsv), each file gzipped or not."""
+    import scipy.io
+
+    from ..memory import require_memory
+
+    mtx = _find(folder, "matrix.mtx")
+    feats = _find(folder, "features.tsv", "genes.tsv")
+    barcodes = _find(folder, "barcodes.tsv")
+    if mtx is None or feats is None or barcodes is None:
+        raise InputError("A 10x folder needs matrix.mtx(.gz), features.tsv(.gz) or genes.tsv(.gz), and barcodes.tsv(.gz).")
     try:
-        adata = sc.read_10x_mtx(folder, var_names="gene_symbols", make_unique=True)
+        with (gzip.open(mtx, "rt") if mtx.name.endswith(".gz") else open(mtx)) as fh:
+            line = fh.readline()
+            while line.startswith("%"):
+                line = fh.readline()
+        n_genes, n_cells, nnz = (int(x) for x in line.split()[:3])
+        require_memory(nnz * 16.0, f"Reading the {nnz:,} non-zero values of {mtx.name}")
+        m = scipy.io.mmread(mtx)
+        genes = pd.read_csv(feats, sep="\t", header=None, dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE)
+        cells = pd.read_csv(barcodes, sep="\t", header=None, dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE)
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(
             f"{folder.name}: could not read the 10x folder (needs matrix.mtx, features.tsv or genes.tsv, barcodes.tsv; "
-            f"{type(exc).__name__}: {exc})."
+            f"{type(exc).__name__}: {str(exc)[:160]})."
         ) from exc
+    m = sp.csr_matrix(m).T.tocsr()  # files store genes x cells
+    if m.shape != (len(cells), len(genes)):
+        raise InputError(f"{folder.name}: matrix.mtx is {m.shape[1]} genes x {m.shape[0]} cells but the folder lists "
+                         f"{len(genes)} genes and {len(cells)} barcodes.")
+    symbols = genes.iloc[:, 1] if genes.shape[1] > 1 else genes.iloc[:, 0]
+    var = pd.DataFrame({"gene_ids": genes.iloc[:, 0].to_numpy()}, index=pd.Index(symbols.to_numpy(), dtype=object))
+    if genes.shape[1] > 2:
+        var["feature_types"] = genes.iloc[:, 2].to_numpy()
+    adata = ad.AnnData(X=m.astype(np.float32), obs=pd.DataFrame(index=pd.Index(cells.iloc[:, 0].to_numpy(), dtype=object)), var=var)
+    if not adata.var_names.is_unique:
+        adata.var_names_make_unique()
+        adata.uns["scgrn_renamed_genes"] = True
     return adata
 
 
 # ---- validation ----------------------------------------------------------------------------------------
 
 
-def validate_expression(adata: ad.AnnData) -> None:
-    """Raise InputError for data no model can use: <2 cells, <2 genes, NaN/inf, duplicated genes."""
+def validate_expression(adata: ad.AnnData) -> list[str]:
+    """Raise InputError for data no model can use: <2 cells, <2 genes, NaN/inf, duplicated genes, non-numeric,
+    all-zero, constant or overflowing values. Returns warnings (odd names, renamed duplicate cells, boolean
+    values read as 0/1, degenerate genes/cells, extreme values)."""
+    from .checks import label_warnings, value_checks
+
+    warnings: list[str] = []
     if adata.n_obs < 2:
         raise InputError(f"The data hold {adata.n_obs} cell(s); at least 2 cells are needed (is the layout flipped?).")
     if adata.n_vars < 2:
         raise InputError(f"The data hold {adata.n_vars} gene(s); at least 2 genes are needed (is the layout flipped?).")
+    adata.var_names = adata.var_names.map(str)
+    adata.obs_names = adata.obs_names.map(str)
     dup = adata.var_names[adata.var_names.duplicated()].unique()
     if len(dup):
-        shown = ", ".join(map(repr, list(dup[:5])))
+        shown = ", ".join(repr(str(d)[:40]) for d in list(dup[:5]))
         raise InputError(f"{len(dup)} gene name(s) appear more than once: {shown}. Gene names must be unique.")
+    if adata.uns.pop("scgrn_renamed_genes", False):
+        warnings.append("Some gene symbols appear more than once in the 10x features; they were made unique (-1, -2, ...).")
+    warnings += label_warnings(adata.var_names, "gene") + label_warnings(adata.obs_names, "cell")
     if not adata.obs_names.is_unique:
+        dups = adata.obs_names[adata.obs_names.duplicated()].unique()
+        warnings.append(f"{len(dups)} cell name(s) appear more than once (e.g. {', '.join(repr(str(d)[:30]) for d in dups[:3])}); "
+                        "they were made unique by adding -1, -2, ...")
         adata.obs_names_make_unique()
     data = adata.X.data if sp.issparse(adata.X) else np.asarray(adata.X)
-    if data.dtype.kind not in "biuf":
+    if data.dtype.kind == "b":
+        adata.X = adata.X.astype(np.float32)
+        data = adata.X.data if sp.issparse(adata.X) else np.asarray(adata.X)
+        warnings.append("The values were booleans (True/False); they were read as 1/0.")
+    if data.dtype.kind not in "iuf":
         raise InputError(f"Expression values have type {data.dtype}; numbers are needed.")
     finite = np.isfinite(data)
     if not finite.all():
@@ -244,3 +352,5 @@ def validate_expression(adata: ad.AnnData) -> None:
             r, c = np.argwhere(~np.isfinite(np.asarray(adata.X)))[0]
             where = f" (first at cell {adata.obs_names[r]!r}, gene {adata.var_names[c]!r})"
         raise InputError(f"The data contain {n_nan} missing/NaN and {n_inf} infinite value(s){where}; fill or remove them first.")
+    warnings += value_checks(adata.X)
+    return warnings

@@ -39,14 +39,21 @@ class Run:
 
     @property
     def params(self) -> dict[str, Any]:
-        return read_json(self.path / "params.json", {}) or {}
+        """params.json (a damaged or wrong-shaped file reads as {}; ``created`` is always a number)."""
+        p = _as_dict(read_json(self.path / "params.json", {}))
+        p["created"] = _number(p.get("created"), _mtime(self.path / "params.json"))
+        return p
 
     @property
     def status(self) -> dict[str, Any]:
-        """status.json, with a dead process's queued/running state reconciled to ``failed``."""
-        st = read_json(self.path / "status.json", {}) or {}
+        """status.json, with a dead process's queued/running state reconciled to ``failed`` (a damaged or
+        wrong-shaped file reads as {})."""
+        raw = read_json(self.path / "status.json", None)
+        if not isinstance(raw, dict) and (self.path / "status.json").exists():
+            return {"state": "failed", "reason": "The run's status.json is damaged or unreadable."}
+        st = _status_dict(raw)
         if st.get("state") in ACTIVE and st.get("pid") and not is_alive(st.get("pid"), st.get("pid_start")):
-            st = read_json(self.path / "status.json", {}) or {}  # it may just have finished
+            st = _status_dict(read_json(self.path / "status.json", {}))  # it may just have finished
             if st.get("state") in ACTIVE:
                 st = self.set_status(
                     "failed", reason="The job's process ended unexpectedly (killed, out of memory, or the machine restarted)."
@@ -62,7 +69,7 @@ class Run:
         assert state is None or state in STATES, state
         with open(self.path / ".status.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            st = read_json(self.path / "status.json", {}) or {}
+            st = _status_dict(read_json(self.path / "status.json", {}))
             st.update(fields)
             if state is not None:
                 st["state"] = state
@@ -78,9 +85,13 @@ class Run:
         out = []
         for ln in lines:
             try:
-                out.append(json.loads(ln))
+                rec = json.loads(ln)
             except json.JSONDecodeError:
                 continue
+            if isinstance(rec, dict) and all(isinstance(rec.get(k), (int, float)) and not isinstance(rec.get(k), bool)
+                                             for k in ("epoch", "n_epochs")):
+                rec["time"] = _number(rec.get("time"), 0.0)
+                out.append(rec)
         return out
 
     def log_tail(self, n_lines: int = 200) -> str:
@@ -97,7 +108,7 @@ class Run:
         return (self.path / name).exists()
 
     def metrics(self) -> dict[str, Any]:
-        return read_json(self.path / "metrics.json", {}) or {}
+        return _as_dict(read_json(self.path / "metrics.json", {}))
 
     @property
     def stage(self) -> str | None:
@@ -116,6 +127,38 @@ class Run:
         last = prog[-1]
         per_epoch = last["time"] / max(last["epoch"], 1)
         return max(0.0, per_epoch * (last["n_epochs"] - last["epoch"]))
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    return dict(obj) if isinstance(obj, dict) else {}
+
+
+def _number(value: Any, default: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return default
+    return float(value) if value == value and abs(value) != float("inf") else default
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _status_dict(obj: Any) -> dict[str, Any]:
+    """status.json as a dict whose ``state`` is one of STATES (else absent) and whose pid is an int or None."""
+    st = _as_dict(obj)
+    if st.get("state") not in STATES:
+        st.pop("state", None)
+    if not isinstance(st.get("pid"), int) or isinstance(st.get("pid"), bool):
+        st.pop("pid", None)
+    if not isinstance(st.get("metrics", {}), dict):
+        st["metrics"] = {}
+    for key in ("reason", "device"):
+        if key in st and st[key] is not None and not isinstance(st[key], str):
+            st[key] = str(st[key])
+    return st
 
 
 def loss_terms(progress: list[dict[str, Any]]) -> list[str]:
@@ -173,8 +216,8 @@ def create_run(
 def list_runs(root: Path | None = None) -> list[Run]:
     """All runs under the workspace, newest first."""
     root = root or runs_dir()
-    runs = [Run(p) for p in root.iterdir() if (p / "params.json").exists()]
-    return sorted(runs, key=lambda r: r.params.get("created", 0), reverse=True)
+    runs = [Run(p) for p in root.iterdir() if (p / "params.json").is_file()]
+    return sorted(runs, key=lambda r: r.params["created"], reverse=True)
 
 
 RUN_ID_MAX = 200

@@ -19,7 +19,7 @@ from ..context import RunContext, seed_everything
 from .environment import environment_info
 from .process import process_start_time
 from .rundir import Run
-from .slots import DeviceSlot
+from .slots import DeviceSlot, job_lane
 
 
 class Cancelled(BaseException):
@@ -46,7 +46,12 @@ def run_job(run_dir: str | Path, poll: float = 0.5) -> int:
     try:
         device = resolve_device(params.get("device", "auto"))
         ctx.device = str(device)
-        key = _device_key(device)
+        threads = (params.get("params") or {}).get("threads")
+        if device.type == "cpu" and isinstance(threads, int) and threads > 0:
+            import torch
+
+            torch.set_num_threads(threads)  # before the label, so that it states the threads used
+        key = job_lane(params, _device_key(device))
         run.set_status("queued", pid=pid, pid_start=process_start_time(pid),
                        device=device_label(device), device_key=key, reason=None)
         with DeviceSlot(run.path.parent, run.path, key, poll=poll):
@@ -63,7 +68,7 @@ def run_job(run_dir: str | Path, poll: float = 0.5) -> int:
             from .tasks import task_function
 
             metrics = task_function(params["task"])(adata, params, ctx) or {}
-        run.set_status("finished", ended=time.time(), metrics=metrics)
+        run.set_status("finished", ended=time.time(), metrics=metrics, device=device_label(device))
         ctx.log("finished")
         return 0
     except Cancelled:

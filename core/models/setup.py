@@ -54,6 +54,10 @@ def dense_matrix(adata: ad.AnnData, layer: str | None = None, dtype=np.float32, 
                  ) -> np.ndarray:
     """``X`` or ``layers[layer]`` as a dense cells x genes array, finite, at least ``min_shape``."""
     m = adata.X if layer is None else adata.layers[layer]
+    if sp.issparse(m):
+        from ..memory import require_dense
+
+        require_dense(m.shape, np.dtype(dtype).itemsize)
     m = m.toarray() if sp.issparse(m) else np.asarray(m)
     m = np.asarray(m, dtype=dtype)
     if m.shape[0] < min_shape[0] or m.shape[1] < min_shape[1]:
