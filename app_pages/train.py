@@ -13,7 +13,8 @@ meta = ds.meta
 st.caption(f"Dataset: **{meta.get('name')}** — {meta.get('n_cells')} cells × {meta.get('n_genes')} genes, "
            f"preprocessing: {meta.get('preprocessing')}. Change it on the Data page.")
 
-TASKS = {"grn": "Gene regulatory network", "embed": "Cell embedding / clusters"}
+TASKS = {"grn": "Gene regulatory network", "embed": "Cell embedding / clusters",
+         "generate": "Simulator (generative model)"}
 available = {t: methods(task=t) for t in TASKS if methods(task=t)}
 task = st.radio("What to learn", list(available), format_func=TASKS.get, horizontal=True)
 specs = available[task]

@@ -29,6 +29,7 @@ BUILTIN = (
     "core.models.vae.spec",
     "core.models.catran.spec",
     "core.models.pca.spec",
+    "core.models.gan.spec",
 )
 
 #: environment variable naming modules to import at start (comma-separated), e.g. for the app server

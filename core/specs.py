@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Sequence
 
 ParamKind = Literal["int", "float", "choice", "bool", "str"]
-Task = Literal["grn", "embed"]
+Task = Literal["grn", "embed", "generate"]
 Capability = Literal["grn", "latent", "simulate", "denoise"]
 
 #: what each capability lets a run do: a task of the job runner (simulation/denoising run from a finished run)
-TASK_OF_CAPABILITY: dict[str, str] = {"grn": "grn", "latent": "embed"}
+TASK_OF_CAPABILITY: dict[str, str] = {"grn": "grn", "latent": "embed", "simulate": "generate"}
 
 
 @dataclass(frozen=True)

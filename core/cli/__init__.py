@@ -45,6 +45,7 @@ SUBCOMMANDS = [
     "core.cli.export_cmd",
     "core.cli.embed_cmd",
     "core.cli.simulate_cmd",
+    "core.cli.denoise_cmd",
     "core.cli.compare_cmd",
 ]
 

@@ -216,6 +216,13 @@ class DenoiseMixin:
     def get_denoised(self, adata: ad.AnnData | None = None) -> np.ndarray:
         raise NotImplementedError
 
+    def denoise(self, adata: ad.AnnData, **options: Any) -> ad.AnnData:
+        """A copy of ``adata`` (the model's genes) with :meth:`get_denoised` in ``layers["denoised"]``."""
+        out = adata[:, self.genes].copy() if [str(g) for g in adata.var_names] != self.genes else adata.copy()
+        out.layers["denoised"] = np.asarray(self.get_denoised(out, **options), dtype=np.float32)
+        out.uns["denoised"] = {"model": self.spec.name, **{k: v for k, v in options.items() if v is not None}}
+        return out
+
 
 CAPABILITY_MIXINS = {"grn": GRNMixin, "latent": LatentMixin, "simulate": SimulateMixin, "denoise": DenoiseMixin}
 

@@ -124,7 +124,7 @@ def simulation_sources(runs) -> list:
     from ..registry import methods
 
     able = methods("simulate")
-    return [r for r in runs if r.params.get("task") in ("grn", "embed") and r.params.get("method") in able
+    return [r for r in runs if r.params.get("task") in ("grn", "embed", "generate") and r.params.get("method") in able
             and r.state == "finished" and (r.path / "checkpoints" / CHECKPOINT).exists()]
 
 

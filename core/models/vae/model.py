@@ -26,7 +26,7 @@ import torch
 
 from ...distributions import LIKELIHOODS
 from ...errors import InputError
-from ..base import BaseModel, LatentMixin, SimulateMixin
+from ..base import BaseModel, DenoiseMixin, LatentMixin, SimulateMixin
 from .data import Prepared, pick_layer, prepare, to_data_scale
 from .module import GMVAE as GMVAEModule
 from .module import VAE as VAEModule
@@ -43,7 +43,7 @@ def _pick_cells(n_obs: int, n_cells: int, rng: np.random.Generator) -> np.ndarra
     return np.r_[np.arange(n_obs), rng.choice(n_obs, n_cells - n_obs, replace=True)]
 
 
-class VAE(BaseModel, LatentMixin, SimulateMixin):
+class VAE(BaseModel, LatentMixin, SimulateMixin, DenoiseMixin):
     """Variational autoencoder with a choice of likelihood; latent = posterior mean."""
 
     spec = SPECS[0]
@@ -98,6 +98,50 @@ class VAE(BaseModel, LatentMixin, SimulateMixin):
     def get_latent(self, adata: ad.AnnData | None = None) -> np.ndarray:
         """Posterior mean E[z|x] for each cell (the mixture mean for the GMVAE)."""
         return self._batched(self.module.latent_mean, self._data_for(adata).x_in)
+
+    # ---- denoising ---------------------------------------------------------------------------
+    def get_denoised(self, adata: ad.AnnData | None = None, library: str | float = "observed", n_samples: int = 1,
+                     seed: int = 0) -> np.ndarray:
+        """Expected expression per cell and gene (scVI's normalised expression, DCA's mean): the likelihood's
+        mean decoded from the posterior mean of z (``n_samples`` > 1: averaged over posterior draws), on the
+        scale of the layer the model was fitted on. Count likelihoods give the mean *before* zero inflation,
+        times the cell's observed library size (``library="observed"``) or a fixed library size (a number,
+        e.g. 1e4 for counts per 10k)."""
+        lk = LIKELIHOODS[self.params["likelihood"]]
+        prep = self._data_for(adata)
+        lib = None
+        if lk.counts:
+            if library == "observed":
+                lib = prep.log_library
+            else:
+                try:
+                    size = float(library)
+                except (TypeError, ValueError):
+                    size = -1.0
+                if size <= 0:
+                    raise InputError(f"library must be 'observed' or a positive number, got {library!r}.")
+                lib = np.full((len(prep.x_in), 1), np.log(size), np.float32)
+        if int(n_samples) < 1:
+            raise InputError("n_samples must be at least 1.")
+        gen = torch.Generator().manual_seed(int(seed))
+        self.module.eval()
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(prep.x_in), INFER_BATCH):
+                x = torch.as_tensor(prep.x_in[i:i + INFER_BATCH], device=self.device)
+                lb = None if lib is None else torch.as_tensor(lib[i:i + INFER_BATCH], device=self.device)
+                m, v = self.module.encode(x)
+                acc = 0
+                for s in range(int(n_samples)):
+                    z = m if n_samples == 1 else m + v.sqrt() * torch.randn(m.shape, generator=gen).to(m)
+                    d = self.module.decode(z, lb)
+                    if lk.counts:
+                        acc = acc + (d.log_mu if hasattr(d, "log_mu") else d.log_rate).exp()
+                    else:
+                        acc = acc + d.mean
+                out.append((acc / int(n_samples)).cpu())
+        values = torch.cat(out).numpy()
+        return values if lk.counts else to_data_scale(values, lk.name, self.state["transform"])
 
     # ---- generation --------------------------------------------------------------------------
     def _decode_sample(self, z: torch.Tensor, log_library: torch.Tensor | None) -> np.ndarray:

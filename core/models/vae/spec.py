@@ -45,14 +45,14 @@ _SIMULATION = (
 
 SPECS = [
     MethodSpec(
-        name="vae", label="VAE", capabilities=("latent", "simulate"), model="core.models.vae.model:VAE",
+        name="vae", label="VAE", capabilities=("latent", "simulate", "denoise"), model="core.models.vae.model:VAE",
         params=_COMMON, presets=_PRESETS, neural=True, uses_tfs=False, simulation_params=_SIMULATION,
         advised_epochs="core.models.vae.train:default_epochs",
         description="Variational autoencoder with a choice of likelihood; latent = posterior mean. "
                     "Count likelihoods (nb recommended) model raw UMI counts with the observed library size.",
     ),
     MethodSpec(
-        name="gmvae", label="GMVAE", capabilities=("latent", "simulate"), model="core.models.vae.model:GMVAE",
+        name="gmvae", label="GMVAE", capabilities=("latent", "simulate", "denoise"), model="core.models.vae.model:GMVAE",
         params=(*_COMMON[:3],
                 Param("clusters", 10, "Mixture components (expected number of cell types).", kind="int",
                       min=2, max=200),
