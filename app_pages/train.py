@@ -47,7 +47,9 @@ if task == "grn":  # TFs and the reference network apply to networks only; no gr
     else:
         c[3].caption("No reference network: add one on the Data page to score the result.")
 
-if st.button("Launch", type="primary"):
+if spec.unavailable:
+    st.warning(spec.unavailable)
+if st.button("Launch", type="primary", disabled=bool(spec.unavailable)):
     with user_errors():
         run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref,
                      task=task)

@@ -25,6 +25,7 @@ from .specs import MethodSpec
 BUILTIN = (
     "core.grn.correlation_spec",
     "core.grn.trees_spec",
+    "core.grn.regdiffusion_spec",
     "core.models.deepsem.spec",
     "core.models.vae.spec",
     "core.models.catran.spec",

@@ -99,12 +99,26 @@ class MethodSpec:
     #: trained with far fewer epochs is flagged as under-trained on the Simulation page
     advised_epochs: str | None = None
     origin: str | None = None  # module that registered it (set by core.registry.register; None = built in)
+    #: optional packages (import names) the method needs; when one is missing the method stays listed but
+    #: :attr:`unavailable` says why and how to install it (the Train page disables Launch, runs fail clearly)
+    requires: tuple[str, ...] = ()
+    install: str = ""  # how to install ``requires`` (e.g. "pip install 'scgrn-studio[regdiffusion]'")
 
     def __post_init__(self) -> None:
         if (self.model is None) == (self.runner is None):
             raise ValueError(f"{self.name}: give exactly one of model= or runner=")
         if self.runner is not None and set(self.capabilities) - {"grn"}:
             raise ValueError(f"{self.name}: a runner method can only declare 'grn'; other capabilities need a model")
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why this method cannot run in this environment (None when every package in ``requires`` imports)."""
+        import importlib.util
+
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        if not missing:
+            return None
+        return f"{self.label} needs the optional package(s) {', '.join(missing)}, not installed here: {self.install}."
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities

@@ -26,6 +26,8 @@ def infer_grn(adata: ad.AnnData, method: str, ctx: RunContext, params: dict[str,
     spec = get_method(method)
     if not spec.can("grn"):
         raise InputError(f"{spec.label} does not infer a network; choose a GRN method.")
+    if spec.unavailable:
+        raise InputError(spec.unavailable)
     if spec.runner is not None:
         resolved = spec.resolve_params(params, preset)
         ctx.log(f"{spec.label} parameters: {resolved}")

@@ -28,6 +28,8 @@ def launch(
     """Validate ``params`` against the method's spec, create the run and submit it (returns at once).
     ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first)."""
     spec = get_method(method)
+    if spec.unavailable:
+        raise InputError(spec.unavailable)
     task = task or spec.task
     if task not in spec.tasks:
         raise InputError(f"{spec.label} cannot do {task!r}; it does {', '.join(spec.tasks)}.")
