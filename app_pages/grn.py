@@ -9,6 +9,7 @@ from core.grn.compare import compare_top_k
 from core.grn.explorer import open_network
 from core.grn.exports import FORMATS, MIME, export_bytes
 from core.grn.hubs import hub_genes, network_size
+from core.grn.confidence_task import launch_confidence
 from core.grn.readout import housekeeping_hint, shown_precision
 from core.grn.view import mark_reference, select_edges, view_html
 from core.grn.view.cuts import MODES, cut_steps, default_step, describe_cut, weight_at_cut
@@ -110,6 +111,19 @@ with user_errors():
         cols = [col for col in ["rank", "source", "target", "weight", "signed_weight", "confidence", "in_reference"]
                 if col in table]
         st.dataframe(table.head(limit)[cols], hide_index=True, width="stretch")
+        if "confidence" not in edges.columns:
+            pending = [r for r in list_runs() if r.params.get("task") == "grn_confidence"
+                       and r.params.get("parent") == str(run.path) and r.state in ("queued", "running")]
+            if pending:
+                st.info(f"Bootstrap confidence is being computed (run {pending[0].id}); reload when it has finished.")
+            else:
+                b = st.columns([1, 2, 3])
+                n_boot = b[0].number_input("Resamples", min_value=2, max_value=100, value=10, key=f"nboot_{run.id}")
+                if b[1].button("Compute edge confidence", key=f"boot_{run.id}",
+                               help="Fit this method again on resamples of the cells (a background job); each "
+                                    "edge gets the share of resamples ranking it in their top 1 %."):
+                    launch_confidence(run, n_boot=int(n_boot))
+                    st.rerun()
 
     # ---- hubs -------------------------------------------------------------------------------------
     with tab_hubs:

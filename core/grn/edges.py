@@ -2,7 +2,7 @@
 
 An edge table is a pandas DataFrame with columns ``source`` (regulator), ``target``, ``weight`` (the
 ranking score, larger = more confident, non-negative) and optionally ``signed_weight`` (the signed value
-the score came from). Rows are sorted by ``weight`` descending; ``rank`` starts at 1. Self-loops never
+the score came from) and ``confidence`` (in [0, 1], see :mod:`.confidence`). Rows are sorted by ``weight`` descending; ``rank`` starts at 1. Self-loops never
 appear.
 """
 
@@ -61,8 +61,8 @@ def with_rank(edges: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_edges(edges: pd.DataFrame, path: str | Path) -> None:
-    """Write an edge table as TSV (``source, target, weight[, signed_weight]``)."""
-    cols = [c for c in ["source", "target", "weight", "signed_weight"] if c in edges.columns]
+    """Write an edge table as TSV (``source, target, weight[, signed_weight][, confidence]``)."""
+    cols = [c for c in ["source", "target", "weight", "signed_weight", "confidence"] if c in edges.columns]
     edges[cols].to_csv(path, sep="\t", index=False)
 
 

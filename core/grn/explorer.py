@@ -38,12 +38,13 @@ def load_edges(path: str | Path) -> pd.DataFrame:
         from ..io.networks import read_network
 
         df = read_network(path)
-    if "signed_weight" in df.columns:
-        df["signed_weight"] = pd.to_numeric(df["signed_weight"], errors="coerce")
-        if df["signed_weight"].isna().any():
-            df = df.drop(columns="signed_weight")
+    for extra in ("signed_weight", "confidence"):
+        if extra in df.columns:
+            df[extra] = pd.to_numeric(df[extra], errors="coerce")
+            if df[extra].isna().any():
+                df = df.drop(columns=extra)
     df = df[df["source"] != df["target"]]
-    cols = [c for c in ("source", "target", "weight", "signed_weight") if c in df.columns]
+    cols = [c for c in ("source", "target", "weight", "signed_weight", "confidence") if c in df.columns]
     return ranked(df[cols].reset_index(drop=True))
 
 

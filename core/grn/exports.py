@@ -12,7 +12,9 @@
 | png/svg | .png/.svg | a static picture at the view's fixed layout | anything |
 
 Weights written are the ranking score ``weight`` (non-negative); the sign survives in GraphML/GEXF
-(``signed_weight``) and SIF (interaction type).
+(``signed_weight``) and SIF (interaction type). Edge ``confidence`` (when the network has it) is an extra
+column of the SCENIC TSV (``confidence``) and BEELINE CSV (``Confidence``) and an edge attribute of
+GraphML/GEXF; the HTML view shows it in edge tooltips.
 """
 
 from __future__ import annotations
@@ -51,10 +53,13 @@ def to_graph(edges: pd.DataFrame, tfs=None) -> nx.DiGraph:
     for g in sorted(set(edges["source"]).union(edges["target"])):
         G.add_node(g, is_tf=g in tf_set)
     has_sign = "signed_weight" in edges.columns
+    has_conf = "confidence" in edges.columns
     for row in edges.itertuples(index=False):
         attrs = {"weight": float(row.weight), "rank": int(row.rank)}
         if has_sign:
             attrs["signed_weight"] = float(row.signed_weight)
+        if has_conf:
+            attrs["confidence"] = float(row.confidence)
         G.add_edge(row.source, row.target, **attrs)
     return G
 
@@ -108,11 +113,13 @@ def export_bytes(
         raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     edges = ranked(edges)
     if fmt == "scenic":
-        out = edges.rename(columns={"source": "TF", "weight": "importance"})[["TF", "target", "importance"]]
+        cols = ["TF", "target", "importance"] + (["confidence"] if "confidence" in edges.columns else [])
+        out = edges.rename(columns={"source": "TF", "weight": "importance"})[cols]
         return out.to_csv(sep="\t", index=False).encode("utf-8")
     if fmt == "beeline":
         out = edges.rename(columns={"source": "Gene1", "target": "Gene2", "weight": "EdgeWeight"})
-        return out[["Gene1", "Gene2", "EdgeWeight"]].to_csv(index=False).encode("utf-8")
+        cols = ["Gene1", "Gene2", "EdgeWeight"] + (["Confidence"] if "confidence" in edges.columns else [])
+        return out.rename(columns={"confidence": "Confidence"})[cols].to_csv(index=False).encode("utf-8")
     if fmt in ("graphml", "gexf"):
         buf = io.BytesIO()
         G = to_graph(edges, tfs)

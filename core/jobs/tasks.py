@@ -16,6 +16,7 @@ TASKS = {
     "grn": "core.grn.task:run",
     "embed": "core.embedding.task:run",
     "simulate": "core.simulation.task:run",
+    "grn_confidence": "core.grn.confidence_task:run",
     "generate": "core.simulation.generate_task:run",
 }
 

@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 
 from ...errors import InputError
+from ...grn.confidence import attach, member_confidence
 from ...grn.edges import adjacency_to_edges
 from ..base import BaseModel, GRNMixin, LatentMixin, SimulateMixin
 from ..setup import pick_layer
@@ -109,6 +110,8 @@ class DeepSEM(BaseModel, GRNMixin, LatentMixin, SimulateMixin):
             cand &= np.isin(np.asarray(self.genes), list(map(str, tfs)))[None, :]  # (target, source)
         scores, keep = aggregate_members(W, aggregate, cand)
         edges = adjacency_to_edges(scores.T, self.genes, tfs=tfs, signed=W[keep].mean(0).T, top_k=top_k)
+        if keep.sum() > 1:  # ensemble: share of the kept members ranking each edge in their top k
+            edges = attach(edges, member_confidence(W[keep], cand), self.genes)
         n = int(W.shape[0])
         edges.attrs.update({"members_kept": [int(i) for i in np.flatnonzero(keep)], "aggregate": aggregate,
                             "n_parameters": self.n_parameters, "ensemble": n, "n_members_kept": int(keep.sum()),

@@ -143,6 +143,18 @@ class VAE(BaseModel, LatentMixin, SimulateMixin, DenoiseMixin):
         values = torch.cat(out).numpy()
         return values if lk.counts else to_data_scale(values, lk.name, self.state["transform"])
 
+    def decode_expected(self, z: np.ndarray, library: float = 1e4) -> np.ndarray:
+        """Expected expression at latent points ``z`` (count likelihoods: per ``library`` counts; otherwise on the
+        scale of the fitted layer): what latent interpolation decodes."""
+        lk = LIKELIHOODS[self.params["likelihood"]]
+        zt = torch.as_tensor(np.asarray(z, np.float32), device=self.device)
+        lib = torch.full((len(zt), 1), float(np.log(library)), device=self.device) if lk.counts else None
+        with torch.no_grad():
+            self.module.eval()
+            d = self.module.decode(zt, lib)
+            v = ((d.log_mu if hasattr(d, "log_mu") else d.log_rate).exp() if lk.counts else d.mean).cpu().numpy()
+        return v if lk.counts else to_data_scale(v, lk.name, self.state["transform"])
+
     # ---- generation --------------------------------------------------------------------------
     def _decode_sample(self, z: torch.Tensor, log_library: torch.Tensor | None) -> np.ndarray:
         with torch.no_grad():
