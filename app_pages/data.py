@@ -10,7 +10,7 @@ from core.data.summary import counts_layer, qc_metrics, summarize
 from core.errors import InputError, ScgrnError
 from core.io.expression import read_expression
 from core.io.layout import LAYOUTS
-from core.io.networks import network_overlap, read_network, read_tf_list
+from core.io.networks import network_overlap, read_network, read_tf_list, tf_overlap
 from core.io.uploads import store_uploads
 from core.embedding.views import tidy_log_axes
 from core.jobs.workspace import MAX_UPLOAD_MB, quota_bytes, usage_bytes
@@ -169,9 +169,7 @@ with user_errors("TF list: "):
         tfs = read_tf_list(tfs_file, tf_warnings)
         for w in tf_warnings:
             cols[1].warning(w)
-        n_in = len(set(tfs) & set(adata.var_names))
-        if n_in == 0:
-            raise InputError(f"none of the {len(tfs)} TFs are genes of the data (e.g. {tfs[0]!r}).")
+        n_in = tf_overlap(tfs, adata.var_names)
         cols[1].caption(f"{len(tfs)} TFs, {n_in} of them in the data.")
 
 default_name = sample.name if sample else str(adata.uns.get("scgrn_input", {}).get("name", "upload"))

@@ -23,9 +23,14 @@ def run(args) -> int:
     from ..io.networks import read_network, read_tf_list
     from . import emit
 
+    from . import warn
+
     edges = read_network(args.edges)
     truth = read_network(args.truth)
-    tfs = read_tf_list(args.tfs) if args.tfs else None
+    warn(truth.attrs.get("warnings"))
+    tf_warnings: list[str] = []
+    tfs = read_tf_list(args.tfs, tf_warnings) if args.tfs else None
+    warn(tf_warnings)
     ev = evaluate_grn(edges, truth, tfs=tfs, convention=args.convention)
     if args.pr_curve:
         ev.pr_curve.to_csv(args.pr_curve, sep="\t", index=False)

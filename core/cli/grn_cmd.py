@@ -45,11 +45,17 @@ def register(sub) -> None:
 def load_tfs(tfs_file: str | None, tfs_from: str | None) -> list[str] | None:
     """TF names from a TF list file or from a network's regulators (None when neither is given)."""
     from ..io.networks import read_network, read_tf_list
+    from . import warn
 
     if tfs_file:
-        return read_tf_list(tfs_file)
+        warnings: list[str] = []
+        tfs = read_tf_list(tfs_file, warnings)
+        warn(warnings)
+        return tfs
     if tfs_from:
-        return list(dict.fromkeys(read_network(tfs_from)["source"]))
+        net = read_network(tfs_from)
+        warn(net.attrs.get("warnings"))
+        return list(dict.fromkeys(net["source"]))
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import zlib
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def read_expression(path: str | Path, layout: str = "auto", *, name: str | None 
         return _read_expression(path, layout, name or path.name)
     except InputError as exc:
         if name and name != path.name:  # never name the storage folder of an upload
-            raise InputError(str(exc).replace(str(path), name).replace(path.name, name)) from exc
+            msg = str(exc).replace(str(path), name)
+            msg = re.sub(rf"(?<![\w.]){re.escape(path.name)}(?![\w.])", lambda _: name, msg)
+            raise InputError(msg) from exc
         raise
 
 
@@ -99,10 +102,12 @@ def _encoding(path: Path) -> str:
         if path.name.lower().endswith(".gz"):
             with gzip.open(path, "rb") as fh:
                 head = fh.read(1 << 16)
+                while fh.read(1 << 24):  # the whole stream, so that a truncated file is said so now
+                    pass
         else:
             with open(path, "rb") as fh:
                 head = fh.read(1 << 16)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{path.name}: could not be read ({exc}; a truncated or corrupt gzip file?).") from exc
     if head.startswith(b"\x1f\x8b"):
         raise InputError(f"{path.name} is gzip-compressed but its name does not end in .gz: rename it to {path.name}.gz.")
@@ -118,6 +123,17 @@ def _encoding(path: Path) -> str:
         if exc.start > len(head) - 4:  # a multi-byte character cut by the 64 KB window
             return "utf-8-sig"
         return "latin-1"
+
+
+def bom_warning(path: Path) -> list[str]:
+    """A warning when the file starts with a UTF-8 byte-order mark (it is removed, not read as part of a name)."""
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as fh:
+            start = fh.read(3)
+    except (OSError, EOFError):
+        return []
+    return [f"{path.name} starts with a byte-order mark (BOM); it was removed from the first label."] if start == b"\xef\xbb\xbf" else []
 
 
 def _open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
@@ -169,20 +185,49 @@ def _header(path: Path, delim: str, encoding: str) -> tuple[list[str], bool]:
     return [s.strip() for s in labels], more
 
 
+WIDE_FIELDS = 20_000  # pandas spends ~0.1 ms per column: wider all-number tables are parsed here instead
+
+
+class _Done(Exception):
+    pass
+
+
+def _read_wide(path: Path, delim: str, encoding: str, n_fields: int) -> pd.DataFrame | None:
+    """A very wide table of plain numbers as a DataFrame (row labels as index, no header), or None to let
+    pandas parse it (text values, NA tokens, ragged rows: pandas' messages)."""
+    with _open_text(path, encoding) as fh:
+        fh.readline()
+        lines = [ln.rstrip("\r\n") for ln in fh if ln.strip()]
+    rows = [ln.split() if delim == r"\s+" else ln.split(delim) for ln in lines]
+    if not rows or len({len(r) for r in rows}) != 1 or '"' in lines[0]:
+        return None
+    try:
+        values = np.array([r[1:] for r in rows], dtype=object).astype(np.float64)
+    except ValueError:
+        return None
+    return pd.DataFrame(values, index=pd.Index([r[0].strip() for r in rows], dtype=object))
+
+
 def _read_table(path: Path, layout: str, warnings: list[str]) -> tuple[ad.AnnData, LayoutDecision]:
     encoding = _encoding(path)
     if encoding == "latin-1":
         warnings.append(f"{path.name} is not valid UTF-8; it was read as Latin-1 (check accented names).")
+    warnings += bom_warning(path)
     delim = sniff_delimiter(path, encoding)
     labels, more = _header(path, delim, encoding)
     if not more:
         raise InputError(f"{path.name}: only one line ({len(labels):,} fields): a table needs a header line and data rows.")
+    df = _read_wide(path, delim, encoding, len(labels)) if len(labels) > WIDE_FIELDS else None
     try:
+        if df is not None:
+            raise _Done
         # header=None + our own header: pandas' renaming of repeated labels is quadratic (100k labels: minutes).
         # keep_default_na=False keeps genes named "NA"/"NaN" as names; NA-like values are handled in _check_numeric
         df = pd.read_csv(path, sep=delim, header=None, skiprows=1, index_col=0, encoding=encoding,
                          engine="python" if delim == r"\s+" else "c", encoding_errors="replace",
-                         quoting=csv.QUOTE_MINIMAL, keep_default_na=False, na_values=[], low_memory=False)
+                         quoting=csv.QUOTE_MINIMAL, keep_default_na=False, na_values=[])
+    except _Done:
+        pass
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path.name} is empty.") from exc
     except pd.errors.ParserError as exc:
@@ -219,7 +264,7 @@ _NA_TOKENS = {"", "NA", "N/A", "NaN", "nan", "NAN", "NULL", "null", "None", "#N/
 def _check_numeric(df: pd.DataFrame, name: str) -> None:
     """Convert text columns to numbers in place; NA-like tokens become NaN (rejected later with a count),
     anything else is reported with its row and column."""
-    bad_cols = [i for i in range(df.shape[1]) if not pd.api.types.is_numeric_dtype(df.iloc[:, i])]
+    bad_cols = [i for i, t in enumerate(df.dtypes) if not pd.api.types.is_numeric_dtype(t)]
     for i in bad_cols:
         col = df.iloc[:, i].astype(str).str.strip()
         coerced = pd.to_numeric(col, errors="coerce")

@@ -18,11 +18,13 @@ _WEIGHT = ("edgeweight", "importance", "weight", "score")
 
 
 def _read_table(path: Path, warnings: list[str] | None = None) -> pd.DataFrame:
-    from .expression import _encoding, sniff_delimiter
+    from .expression import _encoding, bom_warning, sniff_delimiter
 
     encoding = _encoding(path)
     if encoding == "latin-1" and warnings is not None:
         warnings.append(f"{path.name} is not valid UTF-8; it was read as Latin-1 (check accented names).")
+    if warnings is not None:
+        warnings += bom_warning(path)
     delim = sniff_delimiter(path, encoding)
     try:
         # keep_default_na=False: genes called "NA" or "NaN" stay gene names
@@ -98,7 +100,7 @@ def read_tf_list(path: str | Path, warnings: list[str] | None = None) -> list[st
     """Read TF names: one per line, or a CSV/TSV with a ``TF`` column (GENELink's ``,TF,index``). Problems that
     do not stop the reading (Latin-1 text, odd names, repeated names) are appended to ``warnings``."""
     from .checks import label_warnings
-    from .expression import _encoding, _open_text
+    from .expression import _encoding, _open_text, bom_warning
 
     path = Path(path)
     if not path.exists():
@@ -107,6 +109,7 @@ def read_tf_list(path: str | Path, warnings: list[str] | None = None) -> list[st
     encoding = _encoding(path)
     if encoding == "latin-1":
         warnings.append(f"{path.name} is not valid UTF-8; it was read as Latin-1 (check accented names).")
+    warnings += bom_warning(path)
     try:
         with _open_text(path, encoding) as fh:
             text = fh.read(64 << 20).strip()
@@ -133,6 +136,14 @@ def read_tf_list(path: str | Path, warnings: list[str] | None = None) -> list[st
     if not names:
         raise InputError(f"{path.name}: no TF names found.")
     return names
+
+
+def tf_overlap(tfs: list[str], genes: Iterable[str]) -> int:
+    """How many TFs are genes of the data; InputError when none is."""
+    n_in = len(set(tfs) & set(map(str, genes)))
+    if n_in == 0:
+        raise InputError(f"None of the {len(tfs)} TFs are genes of the data (e.g. {', '.join(repr(t[:30]) for t in tfs[:3])}).")
+    return n_in
 
 
 def network_overlap(network: pd.DataFrame, genes: Iterable[str], name: str = "reference network") -> dict:
