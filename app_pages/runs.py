@@ -31,7 +31,7 @@ def table() -> None:
                      "id": r.id})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={"device": st.column_config.TextColumn("device", width="medium"),
-                                "model": st.column_config.TextColumn("model", width="medium")})
+                                "model": st.column_config.TextColumn("model", width="large")})
 
 
 table()
@@ -53,7 +53,7 @@ def live(run) -> None:
     c[1].markdown(f"Device\n\n**{st_.get('device') or '—'}**")
     if prog:
         last = prog[-1]
-        c[2].metric("Epoch", f"{last['epoch']} / {last['n_epochs']}")
+        c[2].metric("Step" if run.params.get("task") == "simulate" else "Epoch", f"{last['epoch']} / {last['n_epochs']}")
         eta = run.eta_seconds()
         stage = run.stage if state == "running" else None
         done = last["epoch"] >= last["n_epochs"]

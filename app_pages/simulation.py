@@ -116,7 +116,9 @@ if src_run is not None:  # only the options the source family has, and only thos
     opts = {known[k].title: v for k, v in opts.items()}
 real_what = (f"the {s['n_real']} real cells of component {(sp.get('options') or {}).get('component')}"
              if (sp.get("options") or {}).get("component") is not None else f"{s['n_real']} real cells")
-st.caption(f"{s['n_sim']} simulated vs {real_what}, {s['n_genes']} genes; values {s.get('transform')} "
+transform = {"lognorm": "library-size normalised and log1p-transformed", "log1p": "log1p-transformed",
+             "none": "as they are"}.get(str(s.get("transform")), s.get("transform"))
+st.caption(f"{s['n_sim']} simulated vs {real_what}, {s['n_genes']} genes; values {transform} "
            f"before PCA ({s.get('n_pcs')} components). Simulated from "
            f"{run_title(src_run) if src_run is not None else 'a deleted run'}"
            + (": " + ", ".join(f"{k} {v}" for k, v in opts.items()) if opts else "") + ".")
@@ -151,11 +153,13 @@ with tabs[1]:
         pd.DataFrame({"mean": g["sim_mean"], "variance": g["sim_var"], "source": "simulated"}),
     ])
     long = long[(long["mean"] > 0) & (long["variance"] > 0)]
-    fig = px.scatter(long, x="mean", y="variance", color="source", log_x=True, log_y=True, opacity=0.5,
-                     title="Per-gene mean vs variance")
+    colours = {"real": "#2b6cb0", "simulated": "#dd6b20"}  # each trend in its points' colour
+    fig = px.scatter(long, x="mean", y="variance", color="source", log_x=True, log_y=True, opacity=0.45,
+                     title="Per-gene mean vs variance", color_discrete_map=colours)
     t = res.trend
     for src_name, part in t.groupby("source"):
         fig.add_trace(go.Scatter(x=10 ** part["log10_mean"], y=10 ** part["log10_var"], mode="lines",
+                                 line=dict(color=colours.get(str(src_name)), width=3),
                                  name=f"{src_name} trend (binned median)"))
     fig.update_layout(height=450)
     st.plotly_chart(tidy_log_axes(fig), width="stretch")

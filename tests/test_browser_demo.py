@@ -29,6 +29,9 @@ def settle(page) -> None:
 def shot(page, name: str) -> None:
     DEMO.mkdir(parents=True, exist_ok=True)
     settle(page)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # no focus tooltip
+    page.mouse.move(1, 1)
+    time.sleep(0.3)
     page.screenshot(path=str(DEMO / f"{name}.png"), full_page=True)
 
 
@@ -131,7 +134,7 @@ def test_demo_path(tmp_path):
         page.get_by_role("link", name="Simulation").first.click()
         page.get_by_text("Generate simulated cells").first.wait_for(timeout=60_000)
         page.get_by_text(re.compile("trained for only 15 epochs")).first.wait_for(timeout=30_000)
-        _spin(page, "Cells to simulate", "300")
+        _spin(page, "Cells to simulate", "200")
         shot(page, "11_simulation_generate")
         page.get_by_role("button", name="Generate").click()
         page.get_by_text("Classifier AUC").first.wait_for(timeout=150_000)
@@ -145,3 +148,40 @@ def test_demo_path(tmp_path):
         page.get_by_role("link", name="Runs").first.click()
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
         shot(page, "17_runs_list")
+
+
+def test_upload_state_is_replaced_by_a_bad_second_file(tmp_path):
+    """A good CSV shows its summary and a name field; a bad second file replaces all of it with its error."""
+    import numpy as np
+    import pandas as pd
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    good = tmp_path / "my_cells.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.poisson(3, (30, 8)), index=[f"c{i}" for i in range(30)],
+                 columns=[f"g{j}" for j in range(8)]).to_csv(good)
+    bad = tmp_path / "broken.csv"
+    bad.write_text("this is not\na table at all\x00\x01")
+    with streamlit_server({"SCGRN_HOME": str(ws)}) as url, browser_page(height=1700) as page:
+        page.goto(url)
+        page.get_by_text("Current dataset").first.wait_for(timeout=120_000)
+        page.get_by_text("Upload", exact=True).first.click()
+        settle(page)
+        files = page.locator('[data-testid="stFileUploader"] input[type="file"]').first
+        files.set_input_files(str(good))
+        page.get_by_role("textbox", name="Dataset name").wait_for(timeout=60_000)
+        assert page.get_by_role("textbox", name="Dataset name").input_value() == "my_cells"
+        assert page.get_by_role("button", name="Use this dataset").count() == 1
+        shot(page, "18_upload_good")
+        delete = page.locator('[data-testid="stFileUploaderDeleteBtn"]')
+        if delete.count():  # the user removes the first file, then picks the second
+            delete.first.click()
+        settle(page)
+        files.set_input_files(str(bad))
+        page.locator('[data-testid="stAlert"]').filter(has_text=re.compile("broken|read|table|parse|column", re.I)).first \
+            .wait_for(timeout=60_000)
+        settle(page)
+        assert page.get_by_role("button", name="Use this dataset").count() == 0  # no button of the previous file
+        assert page.get_by_text("Values look like").count() == 0  # nor its summary
+        shot(page, "19_upload_bad_second_file")
