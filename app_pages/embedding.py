@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.embedding import views as V
 from core.registry import methods
-from ui.common import user_errors
+from ui.common import choice_words, user_errors
 
 st.title("Embedding")
 runs = V.finished_embed_runs()
@@ -18,7 +18,7 @@ ids = [r.id for r in runs]
 wanted = st.query_params.get("run")
 run = st.selectbox("Run", runs, index=ids.index(wanted) if wanted in ids else 0,
                    format_func=lambda r: f"{r.params.get('label') or r.params.get('method')} · "
-                                         f"{(r.params.get('params') or {}).get('likelihood', '')} · {r.id}")
+                                         f"{choice_words('likelihood', (r.params.get('params') or {}).get('likelihood', ''))} · {r.id}")
 if st.query_params.get("run") != run.id:
     st.query_params["run"] = run.id
 method = run.params.get("method", "")

@@ -93,8 +93,7 @@ def live(run) -> None:
             fig = go.Figure(go.Scatter(x=epochs, y=[p.get(k) for p in prog], mode="lines+markers" if len(prog) < 30
                                        else "lines", name=k, showlegend=False))
             fig.update_layout(height=240, margin=dict(l=10, r=10, t=30, b=10), title=k.replace("_", " "),
-                              xaxis=dict(title="epoch", tickformat="d", dtick=None if len(prog) > 10 else 1,
-                                         rangemode="tozero"))
+                              xaxis=dict(title="epoch", tickformat="d", dtick=None if len(prog) > 10 else 1))
             cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"loss_{run.id}_{k}")
     if state in ACTIVE and st.button("Cancel run", key=f"cancel_{run.id}"):
         default_executor().cancel(run)
@@ -102,7 +101,10 @@ def live(run) -> None:
     with st.expander("Log"):
         st.code(run.log_tail() or "(empty)", language=None)
     with st.expander("Parameters"):
-        st.dataframe(params_table(run), hide_index=True, width="stretch")
+        st.dataframe(params_table(run), hide_index=True, width="stretch",
+                     column_config={"hyperparameter": st.column_config.TextColumn(width="medium"),
+                                    "value": st.column_config.TextColumn(width="medium"),
+                                    "meaning": st.column_config.TextColumn(width="large")})
         p = run.params
         st.caption(f"Seed {p.get('seed')}, device requested: {p.get('device')}; the full record is "
                    "params.json in the run folder.")

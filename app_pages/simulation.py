@@ -97,9 +97,13 @@ if "nn_distance_ratio" in s:
     c[5].metric("Nearest-real ratio", f"{s['nn_distance_ratio']:.2f}",
                 help="distance from a simulated cell to its nearest real cell / distance between neighbouring real cells: "
                      "~1 = new cells, ~0 = near-copies of real cells")
+src_run = next((r for r in all_runs if str(r.path) == str(sp.get("source_run"))), None)
+if src_run is not None:
+    warn = undertrained(src_run.params, src_run.metrics().get("n_cells"))
+    if warn:
+        st.warning(warn, icon=":material/warning:")
 for line in readings:
     st.markdown(f"- {line}")
-src_run = next((r for r in all_runs if str(r.path) == str(sp.get("source_run"))), None)
 opts = dict(sp.get("options") or {})
 if src_run is not None:  # only the options the source family has, and only those that apply
     try:
@@ -116,10 +120,6 @@ st.caption(f"{s['n_sim']} simulated vs {real_what}, {s['n_genes']} genes; values
            f"before PCA ({s.get('n_pcs')} components). Simulated from "
            f"{run_title(src_run) if src_run is not None else 'a deleted run'}"
            + (": " + ", ".join(f"{k} {v}" for k, v in opts.items()) if opts else "") + ".")
-if src_run is not None:
-    warn = undertrained(src_run.params, src_run.metrics().get("n_cells"))
-    if warn:
-        st.warning(warn, icon=":material/warning:")
 sim_file = sim_run.artifact("simulated.h5ad")
 if sim_file.exists():
     st.download_button("Download simulated cells (.h5ad)", sim_file.read_bytes(), file_name=f"simulated_{sim_run.id}.h5ad",
@@ -139,7 +139,10 @@ with tabs[0]:
         fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dash", color="grey"), showlegend=False))
         fig.update_layout(height=350, margin=dict(l=10, r=10, t=40, b=10))
         col.plotly_chart(tidy_log_axes(fig), width="stretch")
-    st.dataframe(g, width="stretch")
+    words = {f"{src}_{stat}": f"{name} {label}" for src, name in (("real", "real"), ("sim", "simulated"))
+             for stat, label in (("mean", "mean"), ("var", "variance"), ("zero_frac", "zero fraction"))}
+    st.dataframe(g, width="stretch", column_config={
+        c: st.column_config.NumberColumn(words.get(c, c.replace("_", " ")), format="%.3g") for c in g.columns})
 
 with tabs[1]:
     g = res.genes
@@ -190,7 +193,7 @@ with tabs[3]:
         ])
         fig.update_layout(barmode="group", yaxis_title="fraction of top-K% real edges recovered", xaxis_title="K",
                           xaxis_type="category",
-                          title=f"GRN consistency ({s.get('grn_method', 'pearson')} on real and on simulated cells)")
+                          title=f"GRN consistency ({str(s.get('grn_method', 'pearson')).capitalize()} network on real and on simulated cells)")
         st.plotly_chart(fig, width="stretch")
         st.dataframe(gr[["K", "n_edges", "overlap", "chance"]], hide_index=True)
 

@@ -33,7 +33,7 @@ def test_human_duration():
 def test_metrics_table_rounds_and_words():
     t = metrics_table({"epr": 2.123456789012345, "n_edges": 12000, "latent_activity": [0.123456, 1.0], "x": {"a": 1}})
     values = dict(zip(t["metric"], t["value"]))
-    assert values == {"EPR": "2.12", "Edges": "12,000", "latent activity": "0.123, 1"}
+    assert values == {"EPR": "2.12", "Edges": "12,000", "latent activity A_z per dimension": "0.123, 1"}
 
 
 def test_undertrained_vae_is_flagged_with_the_fix():

@@ -185,12 +185,29 @@ def _rounded(v: Any) -> str:
     return str(v)
 
 
+# metric key -> words for the "All metrics" table (beyond the headline cards); internal keys are left out
+METRIC_WORDS = {
+    "asw_clusters": "ASW (Leiden clusters)", "n_leiden_clusters": "Leiden clusters", "latent_dim": "latent dimensions",
+    "latent_activity": "latent activity A_z per dimension", "seconds_total": "seconds incl. UMAP and scores",
+    "n_cells": "cells", "labels_key": "label column", "likelihood": "likelihood", "n_model_clusters": "model clusters",
+    "model_ari": "ARI (model clusters)", "model_nmi": "NMI (model clusters)", "model_asw_clusters": "ASW (model clusters)",
+    "n_true_edges": "true edges", "n_candidates": "candidate pairs", "density": "edge density (random precision)",
+    "convention": "scoring convention", "var_corr": "variance r", "zero_frac_corr": "zero-fraction r",
+    "energy_coefficient": "energy coefficient", "nn_distance_ratio": "nearest-real ratio",
+    "copy_fraction": "near-copy fraction", "cluster_tvd": "cluster mix distance (TVD)",
+    "grn_overlap_10": "GRN overlap at top 10%",
+}
+INTERNAL_METRICS = {"method", "latent_key", "cluster_key", "params", "seed"}
+
+
 def metrics_table(metrics: dict):
-    """All metrics of a run as a two-column table of words and rounded numbers (nested dicts left out)."""
+    """All metrics of a run as a two-column table of words and rounded numbers (nested dicts and internal keys
+    left out)."""
     import pandas as pd
 
-    rows = [{"metric": HEADLINE_METRICS.get(k, k.replace("_", " ")), "value": _rounded(v)}
-            for k, v in metrics.items() if not isinstance(v, dict) and v is not None]
+    rows = [{"metric": HEADLINE_METRICS.get(k) or METRIC_WORDS.get(k) or k.replace("_", " "),
+             "value": choice_words(k, v)}
+            for k, v in metrics.items() if not isinstance(v, dict) and v is not None and k not in INTERNAL_METRICS]
     return pd.DataFrame(rows, columns=["metric", "value"])
 
 
