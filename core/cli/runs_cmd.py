@@ -20,7 +20,7 @@ def run(args) -> int:
         st, pr = r.status, r.params
         prog = r.progress()
         rows.append({
-            "id": r.id, "state": st.get("state"), "task": pr.get("task"), "method": pr.get("method"),
+            "id": r.id, "state": st.get("state") or "unknown", "task": pr.get("task"), "method": pr.get("method"),
             "epoch": prog[-1]["epoch"] if prog else None, "n_epochs": prog[-1]["n_epochs"] if prog else None,
             "device": st.get("device"), "reason": st.get("reason"),
             "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(pr.get("created", 0))),
@@ -28,6 +28,6 @@ def run(args) -> int:
     print(f"{len(rows)} run(s) in {runs_dir()}")
     for row in rows:
         ep = f"{row['epoch']}/{row['n_epochs']}" if row["epoch"] is not None else "-"
-        print(f"{row['id']:<45} {row['state']:<10} {row['task'] or '-':<6} {row['method'] or '-':<10} {ep:>9}  {row['reason'] or ''}")
+        print(f"{row['id']:<45} {row['state']!s:<10} {row['task'] or '-'!s:<6} {row['method'] or '-'!s:<10} {ep:>9}  {row['reason'] or ''}")
     emit({"runs": rows})
     return 0
