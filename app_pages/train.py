@@ -99,8 +99,11 @@ if spec.unavailable:
 label = f"Launch {n_runs} runs" if sweep else "Launch"
 if st.button(label, type="primary", disabled=bool(spec.unavailable) or (bool(sweep) and not n_runs)):
     with user_errors():
-        
-        executor = get_executor(where)
+        executor = None  # this machine: the local FIFO queue
+        if where != "local":
+            from core.jobs.executor import get_executor
+
+            executor = get_executor(where)
         common = dict(preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref, task=task,
                       executor=executor)
         if sweep:

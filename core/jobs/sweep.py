@@ -206,7 +206,7 @@ def add_grid_columns(table, runs: Sequence, after: str = "model"):
     cols = grid_columns(runs)
     if not any(cols):
         return table
-    titles = grid_titles(runs)
+    titles = {n: n if n in table.columns else t for n, t in grid_titles(runs).items()}
     grid = pd.DataFrame(cols, index=table.index).rename(columns=titles)
     for col in grid.columns.intersection(table.columns):  # already shown (e.g. likelihood): one column, grid's place
         grid[col] = grid[col].where(grid[col].notna(), table[col])
