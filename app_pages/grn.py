@@ -10,6 +10,7 @@ from core.grn.explorer import open_network
 from core.grn.exports import FORMATS, MIME, export_bytes
 from core.grn.hubs import hub_genes, network_size
 from core.grn.confidence_task import launch_confidence
+from core.grn.consensus_task import consensus_run
 from core.grn.readout import housekeeping_hint, shown_precision
 from core.grn.view import mark_reference, select_edges, view_html
 from core.grn.view.cuts import MODES, cut_steps, default_step, describe_cut, weight_at_cut
@@ -194,6 +195,17 @@ with user_errors():
             y = st.columns(2)
             y[0].dataframe(cmp.only_a, hide_index=True, width="stretch")
             y[1].dataframe(cmp.only_b, hide_index=True, width="stretch")
+            st.markdown("**Consensus network**")
+            picked = st.multiselect(
+                "Fuse this run with", others, format_func=run_label, key=f"cons_{run.id}",
+                help="Ranks the edges of the selected runs (any methods) on their common genes and regulators and "
+                     "averages the ranks; from three runs up, a run whose strongest edges disagree with the "
+                     "others' is left out (as DeepSEM does with its ensemble members). Saved as a new run.")
+            if st.button("Build consensus", key=f"cons_go_{run.id}", disabled=not picked):
+                new = consensus_run([run, *picked])
+                st.query_params["run"] = new.id
+                st.session_state.pop("pick_run", None)  # the run picker then follows ?run= to the new run
+                st.rerun()
 
     # ---- exports ----------------------------------------------------------------------------------
     with tab_export:
