@@ -8,6 +8,8 @@ import streamlit as st
 
 from core.jobs.executor import default_executor
 from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
+from core.jobs.sweep import sweep_groups
+from ui.sweeps import sweep_table, sweep_title
 from ui.common import (STATE_COLORS, STATE_ICONS, headline_metrics, human_duration, metrics_table, params_table,
                        reading_title, run_title)
 
@@ -28,13 +30,28 @@ def table() -> None:
                      "epoch": f"{prog[-1]['epoch']}/{prog[-1]['n_epochs']}" if prog else "",
                      "device": r.status.get("device"),
                      "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.params.get("created", 0))),
-                     "id": r.id})
+                     "sweep": r.params.get("sweep_id") or "", "id": r.id})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={"device": st.column_config.TextColumn("device", width="medium"),
                                 "model": st.column_config.TextColumn("model", width="large")})
 
 
 table()
+
+
+@st.fragment(run_every=2.0)
+def sweeps() -> None:
+    groups = sweep_groups(list_runs())
+    if not groups:
+        return
+    st.subheader("Sweeps")
+    for i, members in enumerate(groups.values()):
+        with st.expander(sweep_title(members), expanded=i == 0):
+            st.dataframe(sweep_table(members), hide_index=True, width="stretch",
+                         column_config={"id": st.column_config.TextColumn("id", width="medium")})
+
+
+sweeps()
 
 ids = [r.id for r in runs]
 wanted = st.query_params.get("run")
