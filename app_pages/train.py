@@ -2,10 +2,21 @@
 
 import streamlit as st
 
+from core.data.grn_inputs import CELL_CHOICES, DEFAULT_MAX_CELLS, DEFAULT_TOP_GENES, GENE_CHOICES, plan_grn_inputs
+from core.data.store import load_prepared
 from core.device import device_label, resolve_device
 from core.jobs.launch import launch
 from core.registry import methods
 from ui.common import current_or_default_dataset, user_errors
+
+
+@st.cache_data(max_entries=8, show_spinner="Choosing variable genes…")
+def input_plan(h5ad: str, tfs: tuple, n_top: int, max_cells: int, seed: int, labels_key: str | None) -> dict:
+    """What a network run on this dataset will get (genes, cells), as plain values."""
+    rec = plan_grn_inputs(load_prepared(h5ad), list(tfs), n_top_genes=n_top, max_cells=max_cells, seed=seed,
+                          labels_key=labels_key)
+    return {"words": rec.words(), "n_genes": rec.n_genes, "n_cells": rec.n_cells}
+
 
 st.title("Train")
 ds = current_or_default_dataset()
@@ -47,12 +58,31 @@ if task == "grn":  # TFs and the reference network apply to networks only; no gr
     else:
         c[3].caption("No reference network: add one on the Data page to score the result.")
 
+grn_inputs = None
+if task == "grn":
+    st.subheader("Inputs")
+    c = st.columns(2)
+    n_top = c[0].selectbox("Genes", GENE_CHOICES, index=GENE_CHOICES.index(DEFAULT_TOP_GENES),
+                           format_func=lambda n: f"TFs + top {n:,} variable genes" if n else "all genes",
+                           help="BEELINE's recipe: the TFs plus the most variable genes (scanpy highly_variable_genes).")
+    max_cells = c[1].selectbox("Cells", CELL_CHOICES, index=CELL_CHOICES.index(DEFAULT_MAX_CELLS),
+                               format_func=lambda n: f"at most {n:,} (subsample)" if n else "all cells",
+                               help="More cells than this: a subsample, stratified by cluster when the data have a "
+                                    "cluster/label column.")
+    grn_inputs = {"n_top_genes": n_top, "max_cells": max_cells}
+    plan = None
+    with user_errors():
+        plan = input_plan(str(ds.h5ad), tuple(ds.tfs or []) if use_tfs else (), n_top, max_cells, seed,
+                          meta.get("labels_key"))
+    if plan is not None:
+        st.info(f"Going in: {plan['words']}.", icon=":material/filter_alt:")
+
 if spec.unavailable:
     st.warning(spec.unavailable)
 if st.button("Launch", type="primary", disabled=bool(spec.unavailable)):
     with user_errors():
         run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref,
-                     task=task)
+                     task=task, grn_inputs=grn_inputs)
         st.session_state["launched"] = run.id
         st.query_params["run"] = run.id
         st.switch_page("app_pages/runs.py", query_params={"run": run.id})
