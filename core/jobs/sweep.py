@@ -184,3 +184,32 @@ def grid_columns(runs: Sequence) -> list[dict[str, Any]]:
         out.append({"sweep": sid.removeprefix("sweep-") if isinstance(sid, str) else "",
                     **{n: grid.get(n) for n in names}})
     return out
+
+
+def grid_titles(runs: Sequence) -> dict[str, str]:
+    """Swept parameter name -> its words in the method's spec (e.g. "alpha" -> "L1 weight (alpha)")."""
+    titles: dict[str, str] = {}
+    for r in runs:
+        try:
+            spec = get_method(r.params.get("method"), r.params.get("origin"))
+        except Exception:  # a run of a method no longer registered: its plain names
+            continue
+        titles.update({n: p.title for n, p in sweepable(spec).items()})
+    return {n: titles.get(n, n.replace("_", " ")) for n in swept_names(runs)}
+
+
+def add_grid_columns(table, runs: Sequence, after: str = "model"):
+    """``table`` (a DataFrame, one row per run in ``runs`` order) with the sweep's id and one column per swept
+    parameter inserted after column ``after``; unchanged when no run belongs to a sweep."""
+    import pandas as pd
+
+    cols = grid_columns(runs)
+    if not any(cols):
+        return table
+    titles = {n: n if n in table.columns else t for n, t in grid_titles(runs).items()}
+    grid = pd.DataFrame(cols, index=table.index).rename(columns=titles)
+    for col in grid.columns.intersection(table.columns):  # already shown (e.g. likelihood): one column, grid's place
+        grid[col] = grid[col].where(grid[col].notna(), table[col])
+        table = table.drop(columns=col)
+    at = list(table.columns).index(after) + 1 if after in table.columns else 0
+    return pd.concat([table.iloc[:, :at], grid, table.iloc[:, at:]], axis=1)
