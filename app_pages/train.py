@@ -61,7 +61,6 @@ if task == "grn":  # TFs and the reference network apply to networks only; no gr
     else:
         c[3].caption("No reference network: add one on the Data page to score the result.")
 
-<<<<<<< HEAD
 grn_inputs = None
 if task == "grn":
     st.subheader("Inputs")
@@ -80,7 +79,7 @@ if task == "grn":
                           meta.get("labels_key"))
     if plan is not None:
         st.info(f"Going in: {plan['words']}.", icon=":material/filter_alt:")
-=======
+
 # ---- sweep: a grid of values, one run per point ----------------------------------------------------
 sweep: dict = {}
 n_runs = 1
@@ -124,29 +123,23 @@ if usable:
         st.caption(f"{cluster_words} {start_words}")
 else:
     st.caption(f"Where to run: this machine. {cluster_words}")
->>>>>>> main
 
 if spec.unavailable:
     st.warning(spec.unavailable)
 label = f"Launch {n_runs} runs" if sweep else "Launch"
 if st.button(label, type="primary", disabled=bool(spec.unavailable) or (bool(sweep) and not n_runs)):
     with user_errors():
-<<<<<<< HEAD
-        run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref,
-                     task=task, grn_inputs=grn_inputs)
-=======
         executor = None  # this machine: the local FIFO queue
         if where != "local":
             from core.jobs.executor import get_executor
 
             executor = get_executor(where)
         common = dict(preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref, task=task,
-                      executor=executor)
+                      executor=executor, grn_inputs=grn_inputs)
         if sweep:
             run = launch_sweep(ds, name, values, sweep, **common)[0]
         else:
             run = launch(ds, name, values, **common)
->>>>>>> main
         st.session_state["launched"] = run.id
         st.query_params["run"] = run.id
         st.switch_page("app_pages/runs.py", query_params={"run": run.id})
