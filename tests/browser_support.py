@@ -95,6 +95,11 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def nav(page, name: str) -> None:
+    """Go to the page ``name`` through the sidebar navigation (page links in the body may share the name)."""
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name, exact=True).click()
+
+
 def select_option(page, label: str, option: str) -> None:
     """Choose ``option`` in the Streamlit selectbox labelled ``label``."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first

@@ -11,6 +11,43 @@ from .executor import Executor, default_executor
 from .rundir import Run, create_run
 
 
+def prepare_run(
+    dataset: PreparedDataset,
+    method: str,
+    params: dict[str, Any] | None = None,
+    *,
+    preset: str | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    use_tfs: bool = True,
+    use_reference: bool = True,
+    labels_key: str | None = None,
+    task: str | None = None,
+    extra: dict[str, Any] | None = None,
+    label_suffix: str = "",
+) -> Run:
+    """Validate ``params`` against the method's spec and create the run directory ("queued", not submitted).
+    ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first); ``extra``: more
+    fields for params.json (e.g. a sweep's ``sweep_id``)."""
+    spec = get_method(method)
+    if spec.unavailable:
+        raise InputError(spec.unavailable)
+    task = task or spec.task
+    if task not in spec.tasks:
+        raise InputError(f"{spec.label} cannot do {task!r}; it does {', '.join(spec.tasks)}.")
+    resolved = spec.resolve_params(params, preset)  # raises InputError on bad values before anything starts
+    meta = dataset.meta
+    return create_run(
+        task, method, dataset.h5ad, resolved, seed=seed, device=device,
+        tfs=dataset.tfs if (use_tfs and spec.uses_tfs) else None,
+        reference=dataset.reference if use_reference else None,
+        label=spec.label + (f" ({preset})" if preset else "") + label_suffix,
+        extra={"preset": preset, "dataset_id": dataset.id, "dataset_name": meta.get("name"),
+               "labels_key": labels_key if labels_key is not None else meta.get("labels_key"),
+               "perturbation_key": meta.get("perturbation_key"), "origin": spec.origin, **(extra or {})},
+    )
+
+
 def launch(
     dataset: PreparedDataset,
     method: str,
@@ -27,22 +64,7 @@ def launch(
 ) -> Run:
     """Validate ``params`` against the method's spec, create the run and submit it (returns at once).
     ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first)."""
-    spec = get_method(method)
-    if spec.unavailable:
-        raise InputError(spec.unavailable)
-    task = task or spec.task
-    if task not in spec.tasks:
-        raise InputError(f"{spec.label} cannot do {task!r}; it does {', '.join(spec.tasks)}.")
-    resolved = spec.resolve_params(params, preset)  # raises InputError on bad values before anything starts
-    meta = dataset.meta
-    run = create_run(
-        task, method, dataset.h5ad, resolved, seed=seed, device=device,
-        tfs=dataset.tfs if (use_tfs and spec.uses_tfs) else None,
-        reference=dataset.reference if use_reference else None,
-        label=spec.label + (f" ({preset})" if preset else ""),
-        extra={"preset": preset, "dataset_id": dataset.id, "dataset_name": meta.get("name"),
-               "labels_key": labels_key if labels_key is not None else meta.get("labels_key"),
-               "perturbation_key": meta.get("perturbation_key"), "origin": spec.origin},
-    )
+    run = prepare_run(dataset, method, params, preset=preset, seed=seed, device=device, use_tfs=use_tfs,
+                      use_reference=use_reference, labels_key=labels_key, task=task)
     (executor or default_executor()).submit(run)
     return run
