@@ -1,5 +1,6 @@
 """Data page: choose sample data or upload, check the summary and QC, preprocess, add a reference network."""
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -11,9 +12,11 @@ from core.errors import InputError, ScgrnError
 from core.io.expression import read_expression
 from core.io.layout import LAYOUTS
 from core.io.networks import network_overlap, read_network, read_tf_list, tf_overlap
+from core.io.data_folder import data_folder, how_to_configure, list_data_files, resolve_in_folder
 from core.io.uploads import store_uploads
 from core.embedding.views import tidy_log_axes
 from core.jobs.workspace import MAX_UPLOAD_MB, quota_bytes, usage_bytes
+from core.memory import human_bytes
 from ui.common import current_or_default_dataset, guided_start, set_current_dataset, user_errors
 
 st.title("Data")
@@ -40,7 +43,8 @@ if current is not None:
                + (f"; values were {m['value_kind']}" if pre == "none" and m.get("value_kind") else "")
                + "). Go to **Train** to fit a model, or prepare another dataset below.")
 
-source = st.radio("Source", ["Sample data", "Upload", "Earlier dataset"], horizontal=True)
+source = st.radio("Source", ["Sample data", "Upload", "Server folder", "Earlier dataset"], horizontal=True,
+                  help="Big files: put them in the server data folder and read them from there (no upload).")
 path = upload_name = None
 ref_file = tfs_file = None
 sample = None
@@ -63,7 +67,8 @@ elif source == "Upload":
              "(SCGRN_QUOTA_GB). Each upload is stored once; unused uploads are removed after a day.",
     )
     st.caption(f"Limit: {MAX_UPLOAD_MB} MB per upload · workspace {usage_bytes() / 1024**3:.2f} of "
-               f"{quota_bytes() / 1024**3:.0f} GB used.")
+               f"{quota_bytes() / 1024**3:.0f} GB used. Uploads suit small files; read bigger ones from the "
+               "**Server folder** (no copy through the browser).")
     if not ups:  # removing the files forgets them (and any error they gave)
         for k in ("upload_path", "upload_key", "upload_name", "upload_error"):
             st.session_state.pop(k, None)
@@ -84,6 +89,30 @@ elif source == "Upload":
             st.stop()
         path = st.session_state.get("upload_path")
         upload_name = st.session_state.get("upload_name")
+elif source == "Server folder":
+    folder = None
+    with user_errors():
+        folder = data_folder()
+        if folder is None:
+            st.info(how_to_configure())
+    if folder is None:
+        st.stop()
+    files, cut = list_data_files(folder)
+    st.caption(f"Read-only folder `{folder}` · {len(files)} expression file(s)" + (" (list cut)" if cut else "")
+               + ". Files are read in place; nothing is copied or changed there.")
+    if not files:
+        st.info("No expression files (.h5ad, .csv/.tsv/.txt(.gz), 10x .h5, 10x folders) in the data folder.")
+        st.stop()
+    st.dataframe(pd.DataFrame({"file": [f.rel for f in files], "kind": [f.kind for f in files],
+                               "size": [human_bytes(f.size) for f in files]}), hide_index=True, width="stretch",
+                 height=min(400, 40 + 35 * len(files)))
+    rel = st.selectbox("File to read", [f.rel for f in files],
+                       format_func=lambda r: f"{r} ({human_bytes(next(f.size for f in files if f.rel == r))})")
+    with user_errors():
+        path = resolve_in_folder(rel, folder)
+        upload_name = rel.rsplit("/", 1)[-1]
+    if path is None:
+        st.stop()
 else:
     prepared = list_prepared()
     if not prepared:

@@ -5,11 +5,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import InputError
-from core.grn.compare import compare_top_k
+from core.grn.compare import compare_top_k, scores_table
+from core.grn.edge_scatter import edge_expression, edge_scatter, load_cells
 from core.grn.explorer import open_network
 from core.grn.exports import FORMATS, MIME, export_bytes
 from core.grn.hubs import hub_genes, network_size
 from core.grn.confidence_task import launch_confidence
+from core.grn.consensus_task import consensus_run
 from core.grn.readout import housekeeping_hint, shown_precision
 from core.grn.view import mark_reference, select_edges, view_html
 from core.grn.view.cuts import MODES, cut_steps, default_step, describe_cut, weight_at_cut
@@ -18,6 +20,13 @@ from core.jobs.rundir import list_runs
 from ui.common import pick_run, run_label, user_errors
 
 st.title("Gene regulatory network")
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the dataset's expression…")
+def _cells(dataset: str):
+    return load_cells(dataset)
+
+
 run = pick_run("grn")
 if run is None:
     st.info("No finished GRN run yet: launch one on the Train page.")
@@ -78,8 +87,8 @@ with user_errors():
     if hint:
         st.info(hint, icon=":material/lightbulb:")
 
-    tab_graph, tab_table, tab_hubs, tab_modules, tab_scores, tab_compare, tab_export = st.tabs(
-        ["Network", "Edges", "Hubs", "Modules", "Scores", "Compare runs", "Export"]
+    tab_graph, tab_table, tab_expr, tab_hubs, tab_modules, tab_scores, tab_compare, tab_export = st.tabs(
+        ["Network", "Edges", "Expression", "Hubs", "Modules", "Scores", "Compare runs", "Export"]
     )
 
     # ---- the graph --------------------------------------------------------------------------------
@@ -124,6 +133,25 @@ with user_errors():
                                     "edge gets the share of resamples ranking it in their top 1 %."):
                     launch_confidence(run, n_boot=int(n_boot))
                     st.rerun()
+
+    # ---- expression of one edge's genes ---------------------------------------------------------------
+    with tab_expr:
+        shown = sel.matching.head(500)
+        if shown.empty or not net.params.get("dataset"):
+            st.info("No edge shown, or this run has no dataset to read expression from.")
+        else:
+            pick = st.selectbox("Edge", range(len(shown)), key=f"edge_{run.id}",
+                                                format_func=lambda i: f"{shown['source'].iat[i]} → {shown['target'].iat[i]}",
+                                help="An edge of the shown network (search a gene to list its edges first).")
+            tf, target = shown["source"].iat[pick], shown["target"].iat[pick]
+            matrix, var_names, groups = _cells(net.params["dataset"])
+            expr = edge_expression(matrix, var_names, tf, target)
+            signed = shown["signed_weight"].iat[pick] if "signed_weight" in shown else None
+            fig_e, _ = edge_scatter(expr, tf, target, groups, signed)
+            st.plotly_chart(fig_e, width="stretch", key=f"edge_scatter_{run.id}")
+            st.caption("Each dot is a cell (log-normalised expression)"
+                       + (f", coloured by {groups[0]}." if groups else "; no cell labels or clusters are known "
+                          "for this dataset (set a label column on the Data page or run an embedding)."))
 
     # ---- hubs -------------------------------------------------------------------------------------
     with tab_hubs:
@@ -177,7 +205,22 @@ with user_errors():
 
     # ---- compare two runs -------------------------------------------------------------------------
     with tab_compare:
-        others = [r for r in list_runs() if r.params.get("task") == "grn" and r.state == "finished" and r.id != run.id]
+        done = [r for r in list_runs() if r.params.get("task") == "grn" and r.state == "finished"]
+        sweep_id = run.params.get("sweep_id")
+        st.markdown("**Scores of the finished networks of this dataset**")
+        only_sweep = sweep_id and st.toggle("Only this run's sweep", value=True, key=f"only_sweep_{run.id}",
+                                            help="The runs launched together as one grid on the Train page.")
+        same = [r for r in done if r.params.get("dataset") == run.params.get("dataset")
+                and (not only_sweep or r.params.get("sweep_id") == sweep_id)]
+        st.dataframe(scores_table(same[::-1]), hide_index=True, width="stretch",
+                     column_config={"EPR": st.column_config.NumberColumn(format="%.3f"),
+                                    "AUPRC ratio": st.column_config.NumberColumn(format="%.3f"),
+                                    "seconds": st.column_config.NumberColumn(format="%.1f")})
+        st.caption("EPR: early precision ratio, AUPRC ratio: area under the precision-recall curve over the edge "
+                   "density; 1 = random, empty without a reference network. Runs of a sweep show one column per "
+                   "swept parameter, oldest run first.")
+        st.markdown("**Two networks side by side**")
+        others = [r for r in done if r.id != run.id]
         if not others:
             st.info("Finish another GRN run to compare networks.")
         else:
@@ -194,6 +237,17 @@ with user_errors():
             y = st.columns(2)
             y[0].dataframe(cmp.only_a, hide_index=True, width="stretch")
             y[1].dataframe(cmp.only_b, hide_index=True, width="stretch")
+            st.markdown("**Consensus network**")
+            picked = st.multiselect(
+                "Fuse this run with", others, format_func=run_label, key=f"cons_{run.id}",
+                help="Ranks the edges of the selected runs (any methods) on their common genes and regulators and "
+                     "averages the ranks; from three runs up, a run whose strongest edges disagree with the "
+                     "others' is left out (as DeepSEM does with its ensemble members). Saved as a new run.")
+            if st.button("Build consensus", key=f"cons_go_{run.id}", disabled=not picked):
+                new = consensus_run([run, *picked])
+                st.query_params["run"] = new.id
+                st.session_state.pop("pick_run", None)  # the run picker then follows ?run= to the new run
+                st.rerun()
 
     # ---- exports ----------------------------------------------------------------------------------
     with tab_export:

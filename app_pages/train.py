@@ -2,10 +2,24 @@
 
 import streamlit as st
 
+from core.data.grn_inputs import CELL_CHOICES, DEFAULT_MAX_CELLS, DEFAULT_TOP_GENES, GENE_CHOICES, plan_grn_inputs
+from core.data.store import load_prepared
 from core.device import device_label, resolve_device
+from core.jobs.cluster_probe import cluster_choice
 from core.jobs.launch import launch
+from core.errors import InputError
+from core.jobs.sweep import expand_grid, launch_sweep, split_values, sweepable
 from core.registry import methods
 from ui.common import current_or_default_dataset, user_errors
+
+
+@st.cache_data(max_entries=8, show_spinner="Choosing variable genes…")
+def input_plan(h5ad: str, tfs: tuple, n_top: int, max_cells: int, seed: int, labels_key: str | None) -> dict:
+    """What a network run on this dataset will get (genes, cells), as plain values."""
+    rec = plan_grn_inputs(load_prepared(h5ad), list(tfs), n_top_genes=n_top, max_cells=max_cells, seed=seed,
+                          labels_key=labels_key)
+    return {"words": rec.words(), "n_genes": rec.n_genes, "n_cells": rec.n_cells}
+
 
 st.title("Train")
 ds = current_or_default_dataset()
@@ -47,12 +61,85 @@ if task == "grn":  # TFs and the reference network apply to networks only; no gr
     else:
         c[3].caption("No reference network: add one on the Data page to score the result.")
 
+grn_inputs = None
+if task == "grn":
+    st.subheader("Inputs")
+    c = st.columns(2)
+    n_top = c[0].selectbox("Genes", GENE_CHOICES, index=GENE_CHOICES.index(DEFAULT_TOP_GENES),
+                           format_func=lambda n: f"TFs + top {n:,} variable genes" if n else "all genes",
+                           help="BEELINE's recipe: the TFs plus the most variable genes (scanpy highly_variable_genes).")
+    max_cells = c[1].selectbox("Cells", CELL_CHOICES, index=CELL_CHOICES.index(DEFAULT_MAX_CELLS),
+                               format_func=lambda n: f"at most {n:,} (subsample)" if n else "all cells",
+                               help="More cells than this: a subsample, stratified by cluster when the data have a "
+                                    "cluster/label column.")
+    grn_inputs = {"n_top_genes": n_top, "max_cells": max_cells}
+    plan = None
+    with user_errors():
+        plan = input_plan(str(ds.h5ad), tuple(ds.tfs or []) if use_tfs else (), n_top, max_cells, seed,
+                          meta.get("labels_key"))
+    if plan is not None:
+        st.info(f"Going in: {plan['words']}.", icon=":material/filter_alt:")
+
+# ---- sweep: a grid of values, one run per point ----------------------------------------------------
+sweep: dict = {}
+n_runs = 1
+with st.expander("Sweep: try several values at once (quick parameter tuning)"):
+    options = sweepable(spec)
+    chosen = st.multiselect("Parameters to vary (up to 3)", list(options), max_selections=3, key=f"sweep_{name}",
+                            format_func=lambda n: options[n].title,
+                            help="Each combination of the values below becomes one run; the runs are grouped as "
+                                 "one sweep on the Runs page, and the GRN / Embedding comparison tables show the grid.")
+    if chosen:
+        cols = st.columns(len(chosen))
+        for col, n in zip(cols, chosen):
+            p = options[n]
+            start = ", ".join(map(str, p.choices)) if p.choices else str(seed if n == "seed" else values.get(n) or "")
+            sweep[n] = col.text_input(f"{p.title} values", value=start, key=f"sweep_{name}_{n}",
+                                      help=f"Comma-separated ({p.kind}). {p.help}")
+        try:
+            n_runs = len(expand_grid(values, sweep, spec))
+        except InputError as exc:
+            n_runs = 0
+            st.error(str(exc))
+        else:
+            st.info(f"**{n_runs} run{'s' if n_runs != 1 else ''}** will be launched: "
+                    + " × ".join(f"{options[k].title} ({len(split_values(v))})" for k, v in sweep.items())
+                    + ". Swept values replace the form's value of that parameter.", icon=":material/grid_on:")
+
+# ---- where to run ----------------------------------------------------------------------------------
+@st.cache_data(ttl=30, show_spinner="Asking the cluster…")
+def _cluster() -> tuple[bool, str, str | None]:
+    """(usable, why not / partitions, expected start) from the saved settings, sinfo and sbatch --test-only."""
+    return cluster_choice()
+
+
+usable, cluster_words, start_words = _cluster()
+where = "local"
+if usable:
+    where = st.radio("Where to run", ["local", "slurm"], horizontal=True,
+                     format_func={"local": "This machine", "slurm": "The cluster (SLURM)"}.get,
+                     help="The cluster uses the settings on the Settings page; a sweep goes as one job array.")
+    if where == "slurm":
+        st.caption(f"{cluster_words} {start_words}")
+else:
+    st.caption(f"Where to run: this machine. {cluster_words}")
+
 if spec.unavailable:
     st.warning(spec.unavailable)
-if st.button("Launch", type="primary", disabled=bool(spec.unavailable)):
+label = f"Launch {n_runs} runs" if sweep else "Launch"
+if st.button(label, type="primary", disabled=bool(spec.unavailable) or (bool(sweep) and not n_runs)):
     with user_errors():
-        run = launch(ds, name, values, preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref,
-                     task=task)
+        executor = None  # this machine: the local FIFO queue
+        if where != "local":
+            from core.jobs.executor import get_executor
+
+            executor = get_executor(where)
+        common = dict(preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref, task=task,
+                      executor=executor, grn_inputs=grn_inputs)
+        if sweep:
+            run = launch_sweep(ds, name, values, sweep, **common)[0]
+        else:
+            run = launch(ds, name, values, **common)
         st.session_state["launched"] = run.id
         st.query_params["run"] = run.id
         st.switch_page("app_pages/runs.py", query_params={"run": run.id})

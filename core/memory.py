@@ -26,6 +26,15 @@ def gib(n_bytes: float) -> str:
     return f"{n_bytes / 1024**3:.1f} GiB"
 
 
+def human_bytes(n_bytes: float) -> str:
+    """'812 KB', '1.2 GB' (powers of 1024), for file sizes and memory estimates shown to users."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n_bytes >= scale:
+            v = n_bytes / scale
+            return f"{v:.1f} {unit}" if v < 100 else f"{v:.0f} {unit}"
+    return f"{int(n_bytes)} B"
+
+
 def require_memory(n_bytes: float, what: str, fraction: float = 0.8) -> None:
     """InputError when ``n_bytes`` exceed ``fraction`` of the memory available now (``SCGRN_MAX_MEMORY_GB``
     overrides what is available)."""

@@ -343,8 +343,26 @@ def test_steps_per_epoch_scale_with_gene_pair_coverage():
     assert steps_per_epoch(200_000, 2048, 20, 1.0) == 98
 
 
+def test_steps_per_epoch_grow_at_most_linearly_with_genes():
+    """Issue 13: (genes / 500)^2 steps made 20k-gene data take 32,000 steps per epoch. Up to 2 x max_genes the
+    pair-coverage rule holds (BEELINE mDC 821 and mHSC-L 560 genes keep 54 and 26 steps); beyond, linear."""
+    from core.models.catran.train import effective_coverage, pair_coverage, steps_per_epoch
+
+    def steps(g):
+        return steps_per_epoch(383, 2048, 20, effective_coverage(g, 500))
+
+    assert steps(821) == 54 and steps(560) == 26 and steps(400) == 20  # unchanged on BEELINE sizes
+    assert effective_coverage(821, 500) == pair_coverage(821, 500)
+    assert steps(2000) == 160 and steps(20_000) == 1600  # 2 x genes / 500 x 20
+    assert steps(20_000) / steps(2000) == pytest.approx(10, rel=0.01)  # linear: 10x genes, 10x steps
+    assert steps(20_000) < 20 / pair_coverage(20_000, 500) / 10  # the old rule: 32,000
+    # restricted sources in every batch: already linear, unchanged
+    assert effective_coverage(821, 500, n_sources=300) == pytest.approx(200 / 521)
+
+
 def test_training_takes_the_coverage_scaled_number_of_steps(monkeypatch):
-    # 30 genes in 10-gene batches: a pair is in 10*9/(30*29) of the batches, so 2 pair steps need 20 steps
+    # 30 genes in 10-gene batches: a pair is in 10*9/(30*29) of the batches (2 pair steps would need 20 steps), but
+    # 30 genes is over 2 x 10, so the linear floor 10 / (2 * 30) applies: ceil(2 / (1/6)) = 12 steps
     import lion_pytorch
 
     rng = np.random.default_rng(0)
@@ -355,7 +373,7 @@ def test_training_takes_the_coverage_scaled_number_of_steps(monkeypatch):
     orig = lion_pytorch.Lion.step
     monkeypatch.setattr(lion_pytorch.Lion, "step", lambda self, *a, **k: (calls.append(1), orig(self, *a, **k))[1])
     trained(adata, ctx=RunContext(seed=0), epochs=1, min_steps_per_epoch=2, batch_cells=64, max_genes=10)
-    assert len(calls) == 20
+    assert len(calls) == 12
 
 
 def _layer_by_layer(m: CaTranModule, x: torch.Tensor, gene_idx: torch.Tensor) -> torch.Tensor:

@@ -66,3 +66,22 @@ def test_grn_page_controls(two_runs):
     # the reference overlay toggles without errors
     at.toggle(key=f"ref_{pearson.id}").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_grn_page_builds_a_consensus_of_selected_runs(two_runs):
+    _, (pearson, spearman) = two_runs
+    at = AppTest.from_file(str(ROOT / "app_pages/grn.py"), default_timeout=60)
+    at.query_params["run"] = pearson.id
+    at.run()
+    assert at.button(key=f"cons_go_{pearson.id}").disabled  # nothing selected yet
+    at.multiselect(key=f"cons_{pearson.id}").select(spearman).run()
+    at.button(key=f"cons_go_{pearson.id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    from core.jobs.rundir import list_runs
+
+    new = [r for r in list_runs() if r.params.get("method") == "consensus"]
+    assert len(new) == 1 and new[0].state == "finished"
+    assert [m["id"] for m in new[0].params["members"]] == [pearson.id, spearman.id]
+    assert at.query_params["run"] == [new[0].id] or at.query_params["run"] == new[0].id
+    assert "Consensus of" in at.selectbox(key="pick_run").value.params["label"]  # the page now shows it
+    assert float(_metrics(at)["EPR"]) > 0

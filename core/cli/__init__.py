@@ -47,6 +47,8 @@ SUBCOMMANDS = [
     "core.cli.simulate_cmd",
     "core.cli.denoise_cmd",
     "core.cli.compare_cmd",
+    "core.cli.consensus_cmd",
+    "core.cli.regulons_cmd",
 ]
 
 

@@ -25,7 +25,8 @@ def finished_embed_runs(root: Path | None = None) -> list[Run]:
 
 
 def comparison_table(runs: list[Run]) -> pd.DataFrame:
-    """One row per run: model, likelihood, ASW (labels / clusters), ARI, NMI, active units, seconds."""
+    """One row per run: model, (the sweep grid: one column per swept parameter, when runs belong to a sweep),
+    likelihood, ASW (labels / clusters), ARI, NMI, active units, seconds."""
     rows = []
     for r in runs:
         m = r.metrics() if callable(getattr(r, "metrics", None)) else {}
@@ -37,7 +38,9 @@ def comparison_table(runs: list[Run]) -> pd.DataFrame:
             "NMI": m.get("nmi"), "active units": m.get("active_units"), "latent dim": m.get("latent_dim"),
             "seconds": m.get("seconds"),
         })
-    return pd.DataFrame(rows)
+    from ..jobs.sweep import add_grid_columns
+
+    return add_grid_columns(pd.DataFrame(rows), runs)
 
 
 def load_embedding(run: Run | str | Path) -> ad.AnnData:

@@ -22,7 +22,8 @@ SPEC = MethodSpec(
         Param("hide_fraction", 0.8, "Fraction of genes hidden (shuffled) in each cell.", min=0.05, max=0.95),
         Param("min_steps_per_epoch", 20, "Per epoch, at least this many optimiser steps in which a given gene pair is in the "
               "batch (with more genes than 'Genes per mini-batch', divided by the chance that a pair is drawn together: "
-              "BEELINE mDC, 821 genes, gets 54 steps). Small datasets fit in one batch; 25 epochs x 20 steps train them "
+              "BEELINE mDC, 821 genes, gets 54 steps; beyond twice 'Genes per mini-batch' the steps grow linearly with the genes, "
+              "not quadratically: 2,000 genes 160 steps). Small datasets fit in one batch; 25 epochs x 20 steps train them "
               "(x 10 did not, on BEELINE).", kind="int", min=1, max=1000),
         Param("weight_decay", 0.05, "Lion's decoupled weight decay.", min=0.0, max=10.0),
         Param("perturbation_key", "", "obs column naming each cell's perturbed gene ('control' otherwise); empty = the "

@@ -212,11 +212,26 @@ def pair_coverage(n_genes: int, n_sub: int, n_sources: int | None = None) -> flo
     return n_sub * (n_sub - 1) / (n_genes * (n_genes - 1))
 
 
+#: up to this many times ``max_genes`` genes, every gene pair gets ``min_steps_per_epoch`` steps per epoch
+#: (1 / pair coverage grows as (genes / max_genes)^2); beyond it the steps grow linearly with the genes (issue 13:
+#: 20k genes would otherwise take 32,000 steps per epoch). BEELINE's datasets (mDC 821, mHSC-L 560 genes in
+#: 500-gene batches) are below it, so their training is unchanged (bench/grn_beeline_results.md).
+LINEAR_FROM = 2.0
+
+
+def effective_coverage(n_genes: int, n_sub: int, n_sources: int | None = None) -> float:
+    """The coverage that sets the steps per epoch: the pair coverage, floored at ``n_sub / (LINEAR_FROM *
+    n_genes)`` so that steps per epoch grow at most linearly with the genes."""
+    cov = pair_coverage(n_genes, n_sub, n_sources)
+    return cov if n_sub >= n_genes else max(cov, n_sub / (LINEAR_FROM * n_genes))
+
+
 def steps_per_epoch(n_cells: int, batch_cells: int, min_pair_steps: int, coverage: float) -> int:
     """One pass over the cells, and at least ``min_pair_steps / coverage`` steps: an attention weight gets a
     gradient only in steps whose gene subset holds both its genes, so with genes sub-sampled (coverage < 1) a
     pair needs proportionally more steps to be trained as much (BEELINE mDC, 821 genes in 500-gene batches,
-    coverage 0.37: 20 steps per epoch left it under-trained, 40 and 80 did not)."""
+    coverage 0.37: 20 steps per epoch left it under-trained, 40 and 80 did not). ``coverage`` comes from
+    :func:`effective_coverage` (at most linear growth in genes)."""
     return max(math.ceil(n_cells / batch_cells), math.ceil(max(1, min_pair_steps) / max(coverage, 1e-6)))
 
 
@@ -272,11 +287,13 @@ class CaTranPlan(TrainingPlan):
         self.mask_self = has_pert and params["mask_intervened"]
         self.n_sub = min(int(params["max_genes"]), self.n_genes)
         self.sources = None if module.source_mask is None else module.source_mask.cpu()
-        coverage = pair_coverage(self.n_genes, self.n_sub, None if self.sources is None or not SOURCES_IN_EVERY_BATCH
-                                 else int(self.sources.sum()))
+        n_src = None if self.sources is None or not SOURCES_IN_EVERY_BATCH else int(self.sources.sum())
+        pair = pair_coverage(self.n_genes, self.n_sub, n_src)
+        coverage = effective_coverage(self.n_genes, self.n_sub, n_src)
         self.n_steps = steps_per_epoch(self.n_cells, params["batch_cells"], params["min_steps_per_epoch"], coverage)
         log(f"{self.n_steps} steps per epoch ({self.n_sub} of {self.n_genes} genes per batch: a gene pair is in "
-            f"{coverage:.0%} of them)")
+            f"{pair:.1%} of them" + (f"; steps capped to grow linearly with genes beyond {LINEAR_FROM:g} x "
+                                     "'Genes per mini-batch'" if coverage > pair else "") + ")")
 
     def configure_optimizers(self):
         from lion_pytorch import Lion
