@@ -48,6 +48,7 @@ SUBCOMMANDS = [
     "core.cli.denoise_cmd",
     "core.cli.compare_cmd",
     "core.cli.consensus_cmd",
+    "core.cli.regulons_cmd",
 ]
 
 

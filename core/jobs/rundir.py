@@ -101,6 +101,15 @@ class Run:
             return ""
         return "\n".join(lines[-n_lines:])
 
+    def warnings(self) -> list[str]:
+        """The warnings a run logged (log lines ``warning: ...``, e.g. a GAN's possible mode collapse)."""
+        out = []
+        for ln in self.log_tail(100_000).splitlines():
+            text = ln.split("] ", 1)[1] if ln.startswith("[") and "] " in ln else ln  # RunContext.log's "[time] "
+            if text.lower().startswith("warning:"):
+                out.append(text.split(":", 1)[1].strip())
+        return out
+
     def artifact(self, name: str) -> Path:
         return self.path / name
 
@@ -170,6 +179,18 @@ def loss_terms(progress: list[dict[str, Any]]) -> list[str]:
         keys = listed if isinstance(listed, list) else [k for k in rec if "loss" in k]
         names.update({str(k): None for k in keys if isinstance(rec.get(k), (int, float))})
     return list(names)
+
+
+def epoch_readings(progress: list[dict[str, Any]]) -> list[str]:
+    """Per-epoch numbers a run reported beside its loss terms that change over epochs (e.g. a GAN's diversity of
+    generated cells, a VAE's KL weight): plotted on the Runs page next to the losses."""
+    skip = {"epoch", "n_epochs", "time", "terms", *loss_terms(progress)}
+    values: dict[str, set] = {}
+    for rec in progress:
+        for k, v in rec.items():
+            if k not in skip and isinstance(v, (int, float)) and not isinstance(v, bool):
+                values.setdefault(str(k), set()).add(float(v))
+    return [k for k, seen in values.items() if len(seen) > 1]
 
 
 def create_run(
