@@ -33,7 +33,7 @@ def job_lane(params: dict, device_key: str) -> str:
     the device's own queue."""
     from ..registry import get_method
 
-    if params.get("task") == "simulate":
+    if params.get("task") in ("simulate", "regulons"):  # regulons: decoupler scoring, seconds
         return LIGHT_LANE
     try:
         spec = get_method(str(params.get("method")))
