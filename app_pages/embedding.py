@@ -114,7 +114,8 @@ with left:
             values, categorical = RV.regulon_values(activity, name), False
         else:
             values, categorical = V.colour_values(adata, method, kind, name)
-        fig = V.umap_figure(adata, values, categorical, title=f"{run.params.get('label', method)}: {name}")
+        fig = V.umap_figure(adata, values, categorical, title=f"{run.params.get('label', method)}: {name}"
+                            + (" regulon activity" if kind == "regulon" else ""))
         event = st.plotly_chart(fig, on_select="rerun", selection_mode=("lasso", "box"), key=f"umap_{run.id}",
                                 width="stretch")
 with right:
