@@ -79,3 +79,32 @@ def test_embedding_page_colours_by_regulon_and_shows_specificity(runs):
     assert list(which.options) == names
     assert any(s.label == "Clusters" for s in at.selectbox)
     assert "Regulon specificity per cluster" in [h.value for h in at.subheader]
+
+
+def test_grn_page_edge_scatter_of_tf_and_target_by_cell_state(runs):
+    from streamlit.testing.v1 import AppTest
+
+    from core.grn.edge_scatter import edge_expression, edge_scatter, load_cells
+    from core.grn.explorer import open_network
+
+    _, grn = runs
+    edges = open_network(grn.path).edges
+    tf, target = edges["source"].iat[0], edges["target"].iat[0]
+    matrix, names, groups = load_cells(grn.params["dataset"])
+    assert groups[0] == "cell_state" and len(set(groups[1])) == 3
+    expr = edge_expression(matrix, names, tf, target)
+    fig, rho = edge_scatter(expr, tf, target, groups, edges["signed_weight"].iat[0])
+    assert abs(rho) > 0.3  # the strongest Pearson edge: the two genes co-vary across cells
+    assert len(fig.data) == 3 and sum(len(t.x) for t in fig.data) == len(expr) and "Spearman" in fig.layout.title.text
+    with pytest.raises(Exception, match="not in this run's dataset"):
+        edge_expression(matrix, names, tf, "NOPE")
+
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "app_pages/grn.py"), default_timeout=60)
+    at.query_params["run"] = grn.id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    edge_box = next(s for s in at.selectbox if s.label == "Edge")
+    assert len(edge_box.options) == 300  # the shown edges (the default cut: top 300)
+    edge_box.set_value(1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("coloured by cell_state" in c.value for c in at.caption)
