@@ -40,6 +40,8 @@ if spec.description:
 preset = None
 if spec.presets:
     preset = st.selectbox("Preset", list(spec.presets), help="Presets fill the hyperparameters below; every value stays editable.")
+    for name_, note in spec.preset_notes.items():
+        st.caption(f"**{name_}**: {note}")
 with st.expander("Hyperparameters", expanded=True):
     from ui.common import param_form
 
