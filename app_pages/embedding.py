@@ -6,9 +6,12 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from core.embedding import explore as E
+from core.embedding import regulon_views as RV
 from core.embedding import views as V
+from core.grn.regulons import DEFAULT_TOP_TARGETS
+from core.grn.regulons_task import launch_regulons
 from core.registry import methods
-from ui.common import choice_words, user_errors
+from ui.common import choice_words, run_label, user_errors
 
 st.title("Embedding")
 runs = V.finished_embed_runs()
@@ -53,18 +56,68 @@ if not m.get("labels_key"):
     st.caption("No label column was given, so ASW (labels), ARI and NMI are not computed.")
 
 # ---- UMAP ----------------------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading regulon activity…")
+def _activity(path: str, mtime: float):
+    return RV.load_activity(path)
+
+
+@st.fragment(run_every=2.0)
+def _wait_regulons(job) -> None:
+    if job.state in ("queued", "running"):
+        st.info(f"Scoring regulons in the background (run {job.id}, {job.state})…", icon=":material/hourglass:")
+    else:
+        st.rerun()
+
+
+activity = None
 left, right = st.columns([3, 1])
 with right:
     opts = V.colour_options(adata, method)
-    kind = st.radio("Colour by", ["obs", "gene", "latent"], horizontal=True,
-                    format_func={"obs": "label / cluster", "gene": "gene", "latent": "latent dim"}.get)
+    kind = st.radio("Colour by", ["obs", "gene", "latent", "regulon"], horizontal=True,
+                    format_func={"obs": "label / cluster", "gene": "gene", "latent": "latent dim",
+                                 "regulon": "regulon"}.get)
+    if kind == "regulon":
+        grns = RV.matching_grn_runs(adata.var_names)
+        if not grns:
+            st.warning("No finished GRN run has this dataset's genes: infer a network on the Train page.")
+            st.stop()
+        grn = st.selectbox("Network", grns, format_func=run_label, key="regulon_grn",
+                           help="A finished GRN run whose genes match this embedding's data.")
+        top = st.number_input("Targets per regulon", min_value=5, max_value=500, value=DEFAULT_TOP_TARGETS, step=5,
+                              key="regulon_top", help="Each TF's strongest targets, signed by the network.")
+        jobs = RV.regulon_runs(run, grn, int(top))
+        done = [j for j in jobs if j.state == "finished"]
+        if done:
+            activity = _activity(str(done[0].path), (done[0].path / "regulons.h5ad").stat().st_mtime)
+            opts["regulon"] = list(activity.columns)
+            st.caption(f"Activity: decoupler ULM t-value of each cell's expression on the regulon "
+                       f"({len(activity.columns)} regulons).")
+        elif any(j.state in ("queued", "running") for j in jobs):
+            _wait_regulons(next(j for j in jobs if j.state in ("queued", "running")))
+            st.stop()
+        else:
+            failed = next((j for j in jobs if j.state == "failed"), None)
+            if failed is not None:
+                st.error(failed.status.get("reason") or "Regulon scoring failed.")
+            if st.button("Score regulons", type="primary", key="regulon_go",
+                         help="Build each TF's regulon from the network and score it in every cell "
+                              "(decoupler ULM, a background job of seconds)."):
+                with user_errors():
+                    launch_regulons(run, grn, top_targets=int(top))
+                    st.rerun()
+            st.stop()
     if not opts[kind]:
         st.warning("Nothing to colour by of this kind.")
         st.stop()
     name = st.selectbox("Which", opts[kind], key=f"colour_{kind}")
 with left:
     with user_errors():
-        values, categorical = V.colour_values(adata, method, kind, name)
+        if kind == "regulon":
+            values, categorical = RV.regulon_values(activity, name), False
+        else:
+            values, categorical = V.colour_values(adata, method, kind, name)
         fig = V.umap_figure(adata, values, categorical, title=f"{run.params.get('label', method)}: {name}")
         event = st.plotly_chart(fig, on_select="rerun", selection_mode=("lasso", "box"), key=f"umap_{run.id}",
                                 width="stretch")
@@ -167,6 +220,20 @@ if E.can_interpolate(run):
                              mime="text/csv")
         d[1].download_button("Download the gene changes (.csv)", path.changes().to_csv(),
                              file_name=f"interpolation_genes_{run.id}.csv", mime="text/csv")
+# ---- regulon specificity -------------------------------------------------------------------------
+if activity is not None:
+    st.subheader("Regulon specificity per cluster")
+    groups = RV.group_columns(adata, opts["obs"])
+    by = st.selectbox("Clusters", groups, key="regulon_clusters") if groups else None
+    if by is not None:
+        with user_errors():
+            fig_rss, rss = RV.specificity_figure(activity, adata.obs[by].astype(str).to_numpy())
+            st.plotly_chart(fig_rss, width="stretch")
+            st.caption("RSS (Suo et al. 2018): 1 − Jensen–Shannon distance between a regulon's activity over the "
+                       "cells and the cluster's membership; 1 = active only in that cluster. The three most "
+                       "specific regulons of each cluster are shown.")
+            st.download_button("Download cluster × regulon RSS (CSV)", data=rss.to_csv(), mime="text/csv",
+                               file_name=f"{run.id}_regulon_rss.csv", key="dl_rss")
 
 # ---- latent activity -----------------------------------------------------------------------------
 if m.get("latent_activity"):

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.jobs.executor import default_executor
+from core.jobs.executor import executor_for
 from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
 from core.jobs.sweep import sweep_groups
 from ui.sweeps import sweep_table, sweep_title
@@ -118,7 +118,7 @@ def live(run) -> None:
                               xaxis=dict(title="epoch", tickformat="d", dtick=None if len(prog) > 10 else 1))
             cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"loss_{run.id}_{k}")
     if state in ACTIVE and st.button("Cancel run", key=f"cancel_{run.id}"):
-        default_executor().cancel(run)
+        executor_for(run).cancel(run)
         st.rerun()
     with st.expander("Log"):
         st.code(run.log_tail() or "(empty)", language=None)

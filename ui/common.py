@@ -203,6 +203,7 @@ METRIC_WORDS = {
     "energy_coefficient": "energy coefficient", "nn_distance_ratio": "nearest-real ratio",
     "copy_fraction": "near-copy fraction", "cluster_tvd": "cluster mix distance (TVD)",
     "grn_overlap_10": "GRN overlap at top 10%",
+    "grn_genes": "genes in (TFs + variable genes)", "grn_cells": "cells in (subsample)",
     "wasserstein": "Wasserstein estimate (critic: real minus generated)",
     "diversity": "diversity of generated cells (1 = as varied as the real cells)",
     "kl_weight": "KL weight (annealing)",
