@@ -118,9 +118,20 @@ with left:
             values, categorical = RV.regulon_values(activity, name), False
         else:
             values, categorical = V.colour_values(adata, method, kind, name)
-        fig = V.umap_figure(adata, values, categorical, title=f"{run.params.get('label', method)}: {name}")
-        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("lasso", "box"), key=f"umap_{run.id}",
-                                width="stretch")
+        title = f"{run.params.get('label', method)}: {name}"
+        density = adata.n_obs >= V.DENSITY_OFFER_CELLS and st.toggle(
+            "Density view", value=adata.n_obs >= V.DENSITY_DEFAULT_CELLS, key="umap_density",
+            help=f"{adata.n_obs:,} cells: draw the UMAP as a {V.DENSITY_BINS} x {V.DENSITY_BINS} image binned on the "
+                 "server instead of one WebGL point per cell.")
+        if density:
+            fig, what = V.density_figure(adata, values, categorical, title=title)
+            st.plotly_chart(fig, key=f"umap_density_{run.id}", width="stretch")
+            st.caption(what)
+            event = None
+        else:
+            fig = V.umap_figure(adata, values, categorical, title=title)
+            event = st.plotly_chart(fig, on_select="rerun", selection_mode=("lasso", "box"), key=f"umap_{run.id}",
+                                    width="stretch")
 with right:
     cells = V.selected_cells(event, fig)
     st.markdown(f"**Selection:** {len(cells)} cells")
@@ -131,7 +142,7 @@ with right:
             _load.clear()
             st.success(f"Saved obs['{sel_name}'] ({len(cells)} cells) into {V.ARTIFACT}.")
             st.rerun()
-    st.download_button("Download AnnData (.h5ad)", data=(run.path / V.ARTIFACT).read_bytes(),
+    st.download_button("Download AnnData (.h5ad)", data=lambda p=run.path / V.ARTIFACT: p.read_bytes(),
                        file_name=f"{run.id}_embedding.h5ad", mime="application/octet-stream")
 
 # ---- raw vs denoised ------------------------------------------------------------------------------

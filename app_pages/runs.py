@@ -26,7 +26,7 @@ def table() -> None:
     rows = []
     for r in list_runs():
         prog = r.progress()
-        rows.append({"state": r.state, "model": r.params.get("label"), "dataset": r.params.get("dataset_name"),
+        rows.append({"state": r.state, "model": r.params.get("label"), "dataset": r.params.get("dataset_name") or "—",
                      "epoch": f"{prog[-1]['epoch']}/{prog[-1]['n_epochs']}" if prog else "",
                      "device": r.status.get("device"),
                      "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.params.get("created", 0))),
