@@ -8,7 +8,7 @@ edges, EPR's k, and 5x that) the precision against the STRING and NonSpecific ne
 bin (core.grn.confidence.confidence_curve), beside the random expectation (the reference's edge density among
 the candidates). Skips cleanly without ../shared. Results: bench/confidence_curve_results.md.
 
-    python bench/confidence_curve.py [--case mDC_TFs500] [--members 5] [--epochs 40] [--out ...md]
+    python bench/confidence_curve.py [--case mDC_TFs500] [--members 4] [--epochs 25] [--out ...md]
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def candidates(edges: pd.DataFrame, truth: pd.DataFrame, tfs) -> tuple[pd.DataFr
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", default="mDC_TFs500")
-    ap.add_argument("--members", type=int, default=5)
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--members", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=25)
     ap.add_argument("--out", default=str(ROOT / "bench" / "confidence_curve_results.md"))
     args = ap.parse_args()
     case = DATA / args.case
