@@ -164,5 +164,7 @@ def test_run_over_its_time_limit_ends_failed_time_limit(over_time_limit):
     assert _wait(run, timeout=170) == "failed", run.status
     reason = run.status["reason"]
     assert reason.startswith("time limit") and "1 min" in reason, reason
+    assert run.status["slurm_state"] == "TIMEOUT"  # SLURM itself ended it at the limit
+    assert run.status["ended"] - run.status["started"] > 30
     n = len(run.progress())
     assert 0 < n < 400  # it ran, and was stopped well before its 400 epochs
