@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.errors import InputError
 from core.grn.compare import compare_top_k, scores_table
+from core.grn.edge_scatter import edge_expression, edge_scatter, load_cells
 from core.grn.explorer import open_network
 from core.grn.exports import FORMATS, MIME, export_bytes
 from core.grn.hubs import hub_genes, network_size
@@ -19,6 +20,13 @@ from core.jobs.rundir import list_runs
 from ui.common import pick_run, run_label, user_errors
 
 st.title("Gene regulatory network")
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the dataset's expression…")
+def _cells(dataset: str):
+    return load_cells(dataset)
+
+
 run = pick_run("grn")
 if run is None:
     st.info("No finished GRN run yet: launch one on the Train page.")
@@ -79,8 +87,8 @@ with user_errors():
     if hint:
         st.info(hint, icon=":material/lightbulb:")
 
-    tab_graph, tab_table, tab_hubs, tab_modules, tab_scores, tab_compare, tab_export = st.tabs(
-        ["Network", "Edges", "Hubs", "Modules", "Scores", "Compare runs", "Export"]
+    tab_graph, tab_table, tab_expr, tab_hubs, tab_modules, tab_scores, tab_compare, tab_export = st.tabs(
+        ["Network", "Edges", "Expression", "Hubs", "Modules", "Scores", "Compare runs", "Export"]
     )
 
     # ---- the graph --------------------------------------------------------------------------------
@@ -125,6 +133,25 @@ with user_errors():
                                     "edge gets the share of resamples ranking it in their top 1 %."):
                     launch_confidence(run, n_boot=int(n_boot))
                     st.rerun()
+
+    # ---- expression of one edge's genes ---------------------------------------------------------------
+    with tab_expr:
+        shown = sel.matching.head(500)
+        if shown.empty or not net.params.get("dataset"):
+            st.info("No edge shown, or this run has no dataset to read expression from.")
+        else:
+            pick = st.selectbox("Edge", range(len(shown)), key=f"edge_{run.id}",
+                                                format_func=lambda i: f"{shown['source'].iat[i]} → {shown['target'].iat[i]}",
+                                help="An edge of the shown network (search a gene to list its edges first).")
+            tf, target = shown["source"].iat[pick], shown["target"].iat[pick]
+            matrix, var_names, groups = _cells(net.params["dataset"])
+            expr = edge_expression(matrix, var_names, tf, target)
+            signed = shown["signed_weight"].iat[pick] if "signed_weight" in shown else None
+            fig_e, _ = edge_scatter(expr, tf, target, groups, signed)
+            st.plotly_chart(fig_e, width="stretch", key=f"edge_scatter_{run.id}")
+            st.caption("Each dot is a cell (log-normalised expression)"
+                       + (f", coloured by {groups[0]}." if groups else "; no cell labels or clusters are known "
+                          "for this dataset (set a label column on the Data page or run an embedding)."))
 
     # ---- hubs -------------------------------------------------------------------------------------
     with tab_hubs:

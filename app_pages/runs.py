@@ -6,12 +6,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.jobs.executor import default_executor
-from core.jobs.rundir import ACTIVE, list_runs, loss_terms
+from core.jobs.executor import executor_for
+from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
 from core.jobs.sweep import sweep_groups
 from ui.sweeps import sweep_table, sweep_title
 from ui.common import (STATE_COLORS, STATE_ICONS, headline_metrics, human_duration, metrics_table, params_table,
-                       run_title)
+                       reading_title, run_title)
 
 st.title("Runs")
 runs = list_runs()
@@ -26,7 +26,7 @@ def table() -> None:
     rows = []
     for r in list_runs():
         prog = r.progress()
-        rows.append({"state": r.state, "model": r.params.get("label"), "dataset": r.params.get("dataset_name"),
+        rows.append({"state": r.state, "model": r.params.get("label"), "dataset": r.params.get("dataset_name") or "—",
                      "epoch": f"{prog[-1]['epoch']}/{prog[-1]['n_epochs']}" if prog else "",
                      "device": r.status.get("device"),
                      "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.params.get("created", 0))),
@@ -101,19 +101,24 @@ def live(run) -> None:
                          "simulate": ("app_pages/simulation.py", "sim")}.get(task, (None, None))
         if target:
             st.page_link(target, label="Open the result", icon=":material/open_in_new:", query_params={param: run.id})
+    for w in run.warnings():
+        st.warning(w, icon=":material/warning:")
     losses = loss_terms(prog)
-    if losses:
-        st.markdown("**Training loss** (one chart per term: the terms live on very different scales)")
+    for heading, names in (("**Training loss** (one chart per term: the terms live on very different scales)", losses),
+                           ("**Other per-epoch readings**", epoch_readings(prog) if losses else [])):
+        if not names:
+            continue
+        st.markdown(heading)
         epochs = [p["epoch"] for p in prog]
-        cols = st.columns(min(len(losses), 3))
-        for i, k in enumerate(losses):
+        cols = st.columns(min(len(names), 3))
+        for i, k in enumerate(names):
             fig = go.Figure(go.Scatter(x=epochs, y=[p.get(k) for p in prog], mode="lines+markers" if len(prog) < 30
                                        else "lines", name=k, showlegend=False))
-            fig.update_layout(height=240, margin=dict(l=10, r=10, t=30, b=10), title=k.replace("_", " "),
+            fig.update_layout(height=240, margin=dict(l=10, r=10, t=30, b=10), title=reading_title(k),
                               xaxis=dict(title="epoch", tickformat="d", dtick=None if len(prog) > 10 else 1))
             cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"loss_{run.id}_{k}")
     if state in ACTIVE and st.button("Cancel run", key=f"cancel_{run.id}"):
-        default_executor().cancel(run)
+        executor_for(run).cancel(run)
         st.rerun()
     with st.expander("Log"):
         st.code(run.log_tail() or "(empty)", language=None)

@@ -13,7 +13,11 @@ from core.jobs.rundir import ACTIVE, list_runs
 from core.registry import get_method, methods
 from core.embedding.views import qualitative_palette, tidy_log_axes
 from core.simulation.advice import undertrained
-from core.simulation.task import launch_simulation, load_comparison, simulation_sources
+from core.simulation.compare import sample_sizes
+from core.simulation.side_by_side import (FIGURES, best_per_figure, default_selection, figures_table,
+                                          grn_consistency_table, same_data_simulations, shared_cluster_proportions,
+                                          simulator_name)
+from core.simulation.task import launch_simulation, load_comparison, simulation_choices, simulation_sources
 from ui.common import STATE_ICONS, param_widgets, run_label, run_title, user_errors
 
 st.title("Simulation")
@@ -41,7 +45,8 @@ with st.expander("Generate simulated cells", expanded=not sims):
         options = {}
         if spec.simulation_params:
             st.caption(f"How {spec.label} simulates:")
-            options = param_widgets(spec.simulation_params, spec.simulation_defaults(), f"sim_{spec.name}")
+            options = param_widgets(spec.simulation_params, spec.simulation_defaults(), f"sim_{spec.name}",
+                                    choices=simulation_choices(src))
         if st.button("Generate", type="primary"):
             with user_errors():
                 run = launch_simulation(src.path, n_cells, options=options, seed=seed)
@@ -121,7 +126,7 @@ transform = {"lognorm": "library-size normalised and log1p-transformed", "log1p"
 st.caption(f"{s['n_sim']} simulated vs {real_what}, {s['n_genes']} genes; values {transform} "
            f"before PCA ({s.get('n_pcs')} components). Simulated from "
            f"{run_title(src_run) if src_run is not None else 'a deleted run'}"
-           + (": " + ", ".join(f"{k} {v}" for k, v in opts.items()) if opts else "") + ".")
+           + (": " + ", ".join(f"{k} {v}" for k, v in opts.items()) if opts else "") + ". " + sample_sizes(s))
 sim_file = sim_run.artifact("simulated.h5ad")
 if sim_file.exists():
     st.download_button("Download simulated cells (.h5ad)", sim_file.read_bytes(), file_name=f"simulated_{sim_run.id}.h5ad",
@@ -208,3 +213,64 @@ with tabs[4]:
                 f"cross-validation{grouped} on class-balanced sets. AUC per fold: {', '.join(f'{f:.3f}' for f in folds)}.")
     st.markdown(f"Energy distance on the same PCA space: E = 2·mean‖x−y‖ − mean‖x−x′‖ − mean‖y−y′‖ = "
                 f"{s['energy_distance']:.4g}; coefficient E / (2·mean‖x−y‖) = {s.get('energy_coefficient', float('nan')):.4f}.")
+
+# ---- 4. several simulators side by side ----------------------------------------------------------------------
+st.subheader("Simulators side by side")
+candidates = same_data_simulations(all_runs, sim_run)
+if len(candidates) < 2:
+    st.info("Only this simulation was made on these real cells. Simulate from other trained models (scGAN, cscGAN, "
+            "VAE, GMVAE, DeepSEM ...) on the same dataset to compare them here side by side.")
+    st.stop()
+names = {r.id: simulator_name(r) for r in candidates}
+chosen_ids = st.multiselect("Simulations to compare (same real cells)", list(names),
+                            default=[r.id for r in default_selection(candidates)], format_func=names.get,
+                            help="Every simulation on this dataset; by default the newest of each simulator.")
+chosen = [r for r in candidates if r.id in chosen_ids]
+if len(chosen) < 2:
+    st.info("Pick at least two simulations.")
+    st.stop()
+table = figures_table(chosen)
+best = best_per_figure(table)
+st.dataframe(table, width="stretch", column_config={
+    "cells": st.column_config.NumberColumn("cells", format="%d"),
+    **{f.label: st.column_config.NumberColumn(f.label, format="%.3f", help=f"{f.help}; best: {f.better}")
+       for f in FIGURES}})
+st.markdown("Best per figure: " + "; ".join(f"**{k}** {v.split(' · ')[0]}" for k, v in best.items()) + ".")
+long = table.drop(columns="cells").reset_index(names="simulator").melt(id_vars="simulator", var_name="figure",
+                                                                       value_name="value").dropna()
+fig = px.bar(long, x="figure", y="value", color="simulator", barmode="group",
+             title="Every figure, one bar per simulator (see the table for which direction is better)")
+fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+st.plotly_chart(fig, width="stretch")
+
+c = st.columns(2)
+with c[0], user_errors():
+    from core.data.store import load_prepared
+
+    @st.cache_data(show_spinner="Assigning simulated cells to the real cells' clusters…", max_entries=8)
+    def _shared(dataset: str, ids: tuple[str, ...]):
+        return shared_cluster_proportions(load_prepared(dataset), [r for r in chosen if r.id in ids],
+                                          seed=int(sim_run.params.get("seed", 0)))
+
+    props, tvd, where = _shared(str(sim_run.params["dataset"]), tuple(r.id for r in chosen))
+    long = props.reset_index().melt(id_vars="cluster", var_name="source", value_name="fraction")
+    fig = px.bar(long, x="cluster", y="fraction", color="source", barmode="group",
+                 title=f"Cluster proportions on the real cells' clusters ({where})")
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25),
+                      xaxis_type="category")
+    st.plotly_chart(fig, width="stretch")
+    st.caption("Each simulated cell is given the cluster of its 15 nearest real cells. Distance of each mix from "
+               "the real one (TVD, 0 = same): " + ", ".join(f"{k.split(' · ')[0]} {v:.2f}" for k, v in tvd.items()))
+with c[1]:
+    grn = grn_consistency_table(chosen)
+    if grn.empty:
+        st.info("GRN consistency was not computed for these simulations.")
+    else:
+        fig = px.bar(grn, x="K", y="overlap", color="simulator", barmode="group",
+                     title="GRN consistency: top-K% real edges recovered")
+        chance = grn.drop_duplicates("K")
+        fig.add_trace(go.Scatter(x=chance["K"], y=chance["chance"], mode="markers", name="chance",
+                                 marker=dict(symbol="line-ew-open", size=30, color="black")))
+        fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25),
+                          xaxis_type="category")
+        st.plotly_chart(fig, width="stretch")

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from core.data.grn_inputs import CELL_CHOICES, DEFAULT_MAX_CELLS, DEFAULT_TOP_GENES, GENE_CHOICES, plan_grn_inputs
+from core.data.store import load_prepared
 from core.device import device_label, resolve_device
 from core.jobs.cluster_probe import cluster_choice, settings_stamp
 from core.jobs.launch import launch
@@ -9,6 +11,15 @@ from core.errors import InputError
 from core.jobs.sweep import expand_grid, launch_sweep, split_values, sweepable
 from core.registry import methods
 from ui.common import current_or_default_dataset, user_errors
+
+
+@st.cache_data(max_entries=8, show_spinner="Choosing variable genes…")
+def input_plan(h5ad: str, tfs: tuple, n_top: int, max_cells: int, seed: int, labels_key: str | None) -> dict:
+    """What a network run on this dataset will get (genes, cells), as plain values."""
+    rec = plan_grn_inputs(load_prepared(h5ad), list(tfs), n_top_genes=n_top, max_cells=max_cells, seed=seed,
+                          labels_key=labels_key)
+    return {"words": rec.words(), "n_genes": rec.n_genes, "n_cells": rec.n_cells}
+
 
 st.title("Train")
 ds = current_or_default_dataset()
@@ -29,6 +40,8 @@ if spec.description:
 preset = None
 if spec.presets:
     preset = st.selectbox("Preset", list(spec.presets), help="Presets fill the hyperparameters below; every value stays editable.")
+    for name_, note in spec.preset_notes.items():
+        st.caption(f"**{name_}**: {note}")
 with st.expander("Hyperparameters", expanded=True):
     from ui.common import param_form
 
@@ -49,6 +62,25 @@ if task == "grn":  # TFs and the reference network apply to networks only; no gr
         use_ref = c[3].checkbox("Score against reference", value=True, help="EPR and AUPRC ratio on the GRN page.")
     else:
         c[3].caption("No reference network: add one on the Data page to score the result.")
+
+grn_inputs = None
+if task == "grn":
+    st.subheader("Inputs")
+    c = st.columns(2)
+    n_top = c[0].selectbox("Genes", GENE_CHOICES, index=GENE_CHOICES.index(DEFAULT_TOP_GENES),
+                           format_func=lambda n: f"TFs + top {n:,} variable genes" if n else "all genes",
+                           help="BEELINE's recipe: the TFs plus the most variable genes (scanpy highly_variable_genes).")
+    max_cells = c[1].selectbox("Cells", CELL_CHOICES, index=CELL_CHOICES.index(DEFAULT_MAX_CELLS),
+                               format_func=lambda n: f"at most {n:,} (subsample)" if n else "all cells",
+                               help="More cells than this: a subsample, stratified by cluster when the data have a "
+                                    "cluster/label column.")
+    grn_inputs = {"n_top_genes": n_top, "max_cells": max_cells}
+    plan = None
+    with user_errors():
+        plan = input_plan(str(ds.h5ad), tuple(ds.tfs or []) if use_tfs else (), n_top, max_cells, seed,
+                          meta.get("labels_key"))
+    if plan is not None:
+        st.info(f"Going in: {plan['words']}.", icon=":material/filter_alt:")
 
 # ---- sweep: a grid of values, one run per point ----------------------------------------------------
 sweep: dict = {}
@@ -106,7 +138,7 @@ if st.button(label, type="primary", disabled=bool(spec.unavailable) or (bool(swe
 
             executor = get_executor(where)
         common = dict(preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref, task=task,
-                      executor=executor)
+                      executor=executor, grn_inputs=grn_inputs)
         if sweep:
             run = launch_sweep(ds, name, values, sweep, **common)[0]
         else:

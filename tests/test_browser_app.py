@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from browser_support import browser_page, screenshot, select_option, streamlit_server, wait_app_idle
+from browser_support import browser_page, nav, screenshot, select_option, streamlit_server, wait_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def test_sample_data_to_network_with_reload(tmp_path):
         wait_app_idle(page)
         screenshot(page, "01_data")
 
-        page.get_by_role("link", name="Train").click()
+        nav(page, "Train")
         page.get_by_text("What to learn").wait_for(timeout=60_000)
         select_option(page, "Model", "Diagnostic job")
         page.get_by_role("spinbutton", name="epochs").fill("40")
@@ -56,7 +56,7 @@ def test_sample_data_to_network_with_reload(tmp_path):
         screenshot(page, "05_grn")
 
         for name, shown in (("Embedding", "No finished embedding yet"), ("Simulation", "Generate simulated cells")):
-            page.get_by_role("link", name=name).click()
+            nav(page, name)
             page.get_by_role("heading", name=re.compile(name)).first.wait_for(timeout=60_000)
             page.get_by_text(shown).first.wait_for(timeout=60_000)
             wait_app_idle(page)

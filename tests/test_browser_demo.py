@@ -14,7 +14,7 @@ import time
 import pytest
 
 import browser_support as B
-from browser_support import browser_page, select_option, streamlit_server, wait_app_idle
+from browser_support import browser_page, nav, select_option, streamlit_server, wait_app_idle
 
 pytestmark = pytest.mark.browser
 DEMO = B.ROOT / "test-artifacts" / "demo"
@@ -69,7 +69,7 @@ def test_demo_path(tmp_path):
         shot(page, "02_data_quality_control")
 
         # ---- DeepSEM, the suggested CPU setting, tiny epochs ----
-        page.get_by_role("link", name="Train").first.click()
+        nav(page, "Train")
         page.get_by_text("What to learn").wait_for(timeout=60_000)
         select_option(page, "Model", "DeepSEM")
         settle(page)
@@ -102,7 +102,7 @@ def test_demo_path(tmp_path):
             assert page.get_by_text(re.compile(r"\.h5ad|/runs/|\(beeline\)")).count() == 0
 
         # ---- VAE, tiny epochs (the Simulation page must then say it is under-trained) ----
-        page.get_by_role("link", name="Train").first.click()
+        nav(page, "Train")
         page.get_by_text("What to learn").wait_for(timeout=60_000)
         page.get_by_text("Cell embedding / clusters").first.click()
         settle(page)
@@ -131,7 +131,7 @@ def test_demo_path(tmp_path):
         shot(page, "10_embedding")
 
         # ---- Simulation ----
-        page.get_by_role("link", name="Simulation").first.click()
+        nav(page, "Simulation")
         page.get_by_text("Generate simulated cells").first.wait_for(timeout=60_000)
         page.get_by_text(re.compile("trained for only 15 epochs")).first.wait_for(timeout=30_000)
         _spin(page, "Cells to simulate", "200")
@@ -145,7 +145,7 @@ def test_demo_path(tmp_path):
             page.get_by_role("tab", name=tab).click()
             time.sleep(1.0)
             shot(page, f"{13 + i}_simulation_{tab.split()[0].lower().replace('-', '_')}")
-        page.get_by_role("link", name="Runs").first.click()
+        nav(page, "Runs")
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
         shot(page, "17_runs_list")
 
@@ -174,9 +174,9 @@ def test_upload_state_is_replaced_by_a_bad_second_file(tmp_path):
         assert page.get_by_role("textbox", name="Dataset name").input_value() == "my_cells"
         assert page.get_by_role("button", name="Use this dataset").count() == 1
         shot(page, "18_upload_good")
-        delete = page.locator('[data-testid="stFileUploaderDeleteBtn"]')
-        if delete.count():  # the user removes the first file, then picks the second
-            delete.first.click()
+        # the user removes the first file (its chip's delete button), then picks the second
+        page.locator('[data-testid="stFileChipDeleteBtn"], [data-testid="stFileUploaderDeleteBtn"]').first.click()
+        page.get_by_role("textbox", name="Dataset name").wait_for(state="detached", timeout=60_000)
         settle(page)
         files.set_input_files(str(bad))
         page.locator('[data-testid="stAlert"]').filter(has_text=re.compile("broken|read|table|parse|column", re.I)).first \

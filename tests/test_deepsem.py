@@ -225,3 +225,88 @@ def test_inverse_updates_train_the_same_model_as_lu_solves(tiny):
         runs.append(model.train().adjacency())
     # float32 rounding only (W moves by ~4e-3 in these epochs; a wrong gradient would differ by that much)
     assert np.abs(runs[0] - runs[1]).max() < 1e-5 and np.abs(runs[0]).max() > 1e-3
+
+
+# ---- DAZZLE options ------------------------------------------------------------------------------------------
+REFERENCE_RUNS = {  # W saved by the code before the DAZZLE options existed (tests/data/deepsem_w_before_dazzle.npz)
+    "non_specific": dict(ensemble=2, epochs=6),
+    "cell_type_specific": dict(setting="cell-type-specific", ensemble=1, epochs=4),
+    "learned_mc": dict(ensemble=1, epochs=4, prior="learned", kl="mc", lr_decay=True),
+}
+DAZZLE_OFF = dict(dropout_augmentation=0.0, nonzero_loss=False, l1_delay=0, optimiser="alternating")
+
+
+@pytest.mark.parametrize("name", list(REFERENCE_RUNS))
+def test_dazzle_options_off_train_bit_identical_w(tiny, name):
+    from pathlib import Path
+
+    adata, _, _ = tiny
+    ref = np.load(Path(__file__).parent / "data" / "deepsem_w_before_dazzle.npz")
+    n = torch.get_num_threads()
+    try:
+        W = DeepSEM(adata, hidden=16, seed=7, lr=1e-3, threads=1, **REFERENCE_RUNS[name], **DAZZLE_OFF).train().adjacency()
+    finally:
+        torch.set_num_threads(n)
+    W = W.astype(np.float32)
+    if not np.array_equal(W, ref[name]):
+        diff = float(np.abs(W - ref[name]).max())
+        assert diff < 1e-5, f"W changed: max |dW| {diff}"
+        pytest.skip(f"W differs from the saved one by {diff:.1e} only: other CPU kernels than the machine that saved it")
+
+
+def test_dazzle_preset_trains_every_option(tiny):
+    adata, _, tfs = tiny
+    spec = get_method("deepsem")
+    params = spec.resolve_params({"ensemble": 2, "epochs": 7, "hidden": 8}, preset="DAZZLE")
+    assert (params["dropout_augmentation"], params["optimiser"], params["l1_delay"], params["nonzero_loss"]) == (0.1, "joint", 5, True)
+    model = DeepSEM(adata, seed=0, **params)
+    assert {"da_w", "da_b"} <= {n for n, _ in model.module.named_parameters()}
+    ctx = RunContext(seed=0)
+    model.train(callbacks=[ctx])
+    hist = ctx.history
+    assert set(hist[-1]["terms"]) == {"loss", "reconstruction", "kl", "l1", "dropout_classifier"}
+    # L1 off for the first 5 epochs: the loss is rec + kl + 0.5 * classifier, then alpha * l1 joins it
+    for t in hist[:5]:
+        assert t["loss"] == pytest.approx(t["reconstruction"] + t["kl"] + 0.5 * t["dropout_classifier"], rel=1e-4)
+    t = hist[6]
+    assert t["loss"] == pytest.approx(t["reconstruction"] + t["kl"] + 0.5 * t["dropout_classifier"] + 100 * t["l1"], rel=1e-4)
+    edges = model.get_grn(tfs=tfs)
+    assert len(edges) == len(tfs) * 15 and np.isfinite(edges.weight).all()
+    # joint: W moves in every epoch (alternating leaves it frozen in network epochs)
+    m1 = DeepSEM(adata, seed=0, **{**params, "epochs": 1})
+    W0 = m1.module.W.detach().clone()
+    m1.train()
+    assert not torch.equal(W0, m1.module.W.detach())
+    m2 = DeepSEM(adata, seed=0, ensemble=2, hidden=8, epochs=1)
+    W0 = m2.module.W.detach().clone()
+    m2.train()
+    assert torch.equal(W0, m2.module.W.detach())
+
+
+def test_dropout_augmentation_zeroes_entries_and_the_classifier_learns(tiny):
+    adata, _, _ = tiny
+    model = DeepSEM(adata, seed=0, ensemble=1, hidden=8, epochs=1, dropout_augmentation=0.3)
+    plan = model.training_plan()
+    seen = {}
+    real_forward = model.module.forward
+
+    def spy(x, *a, **kw):
+        seen["x"], seen["inj"] = x, kw["injected"]
+        return real_forward(x, *a, **kw)
+
+    model.module.forward = spy
+    plan.configure_optimizers()
+    plan.on_epoch_start(0)
+    idx = next(iter(plan.batches(0)))
+    plan.training_step(idx)
+    inj = seen["inj"]
+    zero = torch.as_tensor(model.transform.apply(np.zeros((1, len(model.genes))))[0][0])
+    assert 0.2 < inj.float().mean() < 0.4  # about 30 % injected
+    assert torch.equal(seen["x"][inj], zero.expand_as(seen["x"])[inj])  # injected = a raw zero, transformed
+    assert torch.equal(seen["x"][~inj], plan.Z[idx][~inj])
+    # with a strong weight the classifier beats chance at telling injected zeros apart
+    ctx = RunContext(seed=0)
+    m = DeepSEM(adata, seed=0, ensemble=1, hidden=8, epochs=30, lr=1e-2, dropout_augmentation=0.3, da_weight=5.0,
+                optimiser="joint")
+    m.train(callbacks=[ctx])
+    assert ctx.history[-1]["dropout_classifier"] < 0.9 * ctx.history[0]["dropout_classifier"]

@@ -125,9 +125,11 @@ def param_form(spec, preset: str | None, key: str) -> dict[str, Any]:
     return param_widgets(spec.params, spec.resolve_params({}, preset), f"{key}_{spec.name}_{preset}")
 
 
-def param_widgets(params, base: dict[str, Any], key: str) -> dict[str, Any]:
+def param_widgets(params, base: dict[str, Any], key: str, choices: dict[str, list[str]] | None = None
+                  ) -> dict[str, Any]:
     """One widget per Param (three columns), starting from ``base``; an unset (None) number stays empty and
-    means the rule in its help."""
+    means the rule in its help. ``choices``: known values of text parameters (a list to pick from; the first
+    entry, "(all)", leaves the parameter unset)."""
     values: dict[str, Any] = {}
     cols = st.columns(3)
     for i, p in enumerate(params):
@@ -154,8 +156,13 @@ def param_widgets(params, base: dict[str, Any], key: str) -> dict[str, Any]:
                                     format="%.6g", min_value=None if lo is None else float(lo),
                                     max_value=None if hi is None else float(hi))
                 values[p.name] = None if v is None else float(v)
+            elif choices and choices.get(p.name):
+                opts = [None, *choices[p.name]]
+                values[p.name] = st.selectbox(p.title, opts, index=opts.index(default) if default in opts else 0,
+                                              help=p.help, key=wkey, format_func=lambda c: "(all)" if c is None else c)
             else:
-                values[p.name] = st.text_input(label, value=str(default), help=p.help, key=wkey)
+                text = st.text_input(label, value="" if default is None else str(default), help=p.help, key=wkey)
+                values[p.name] = None if (p.nullable and default is None and not text) else text
     return values
 
 
@@ -196,8 +203,17 @@ METRIC_WORDS = {
     "energy_coefficient": "energy coefficient", "nn_distance_ratio": "nearest-real ratio",
     "copy_fraction": "near-copy fraction", "cluster_tvd": "cluster mix distance (TVD)",
     "grn_overlap_10": "GRN overlap at top 10%",
+    "grn_genes": "genes in (TFs + variable genes)", "grn_cells": "cells in (subsample)",
+    "wasserstein": "Wasserstein estimate (critic: real minus generated)",
+    "diversity": "diversity of generated cells (1 = as varied as the real cells)",
+    "kl_weight": "KL weight (annealing)",
 }
 INTERNAL_METRICS = {"method", "latent_key", "cluster_key", "params", "seed"}
+
+
+def reading_title(key: str) -> str:
+    """A per-epoch term or metric in words (chart titles on the Runs page)."""
+    return METRIC_WORDS.get(key) or key.replace("_", " ")
 
 
 def metrics_table(metrics: dict):

@@ -38,6 +38,7 @@ from ..errors import ScgrnError
 SUBCOMMANDS = [
     "core.cli.inspect_cmd",
     "core.cli.train_cmd",
+    "core.cli.submit_cmd",
     "core.cli.runs_cmd",
     "core.cli.cancel_cmd",
     "core.cli.grn_cmd",
@@ -48,6 +49,7 @@ SUBCOMMANDS = [
     "core.cli.denoise_cmd",
     "core.cli.compare_cmd",
     "core.cli.consensus_cmd",
+    "core.cli.regulons_cmd",
 ]
 
 

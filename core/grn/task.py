@@ -50,15 +50,34 @@ def score_against_reference(edges: pd.DataFrame, reference_path: str, tfs: list[
     return score_edges(edges, read_network(reference_path), tfs=tfs)
 
 
+def prepare_inputs(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> tuple[ad.AnnData, dict[str, Any]]:
+    """Apply the run's ``grn_inputs`` (TFs + top-N variable genes, cell subsample; core.data.grn_inputs) and
+    record the choice (``grn_inputs.json``, the log); runs made before it existed use the data as they are."""
+    settings = params.get("grn_inputs")
+    if not settings:
+        return adata, {}
+    from ..data.grn_inputs import select_grn_inputs
+
+    ctx.stage("Choosing the network's inputs (TFs + variable genes, cell subsample)")
+    adata, rec = select_grn_inputs(adata, params.get("tfs"), seed=ctx.seed, labels_key=params.get("labels_key"),
+                                   n_top_genes=int(settings.get("n_top_genes", 0)),
+                                   max_cells=int(settings.get("max_cells", 0)))
+    ctx.log(f"inputs: {rec.words()}")
+    if ctx.artifact("grn_inputs.json") is not None:
+        write_json_atomic(ctx.artifact("grn_inputs.json"), rec.record())
+    return adata, {"grn_genes": rec.n_genes, "grn_cells": rec.n_cells}
+
+
 def run(adata: ad.AnnData, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     t0 = time.time()
+    adata, input_metrics = prepare_inputs(adata, params, ctx)
     edges = infer_grn(adata, params["method"], ctx, params.get("params"), params.get("preset"))
     ctx.stage("Writing the edge table and laying out the network")
     write_edges(edges, ctx.artifact("edges.tsv"))
     from .explorer import precompute_layout
 
     precompute_layout(ctx.run_dir)  # the GRN page's fixed layout, computed once here (never raises)
-    metrics: dict[str, Any] = {"n_edges": int(len(edges)), "seconds": round(time.time() - t0, 3)}
+    metrics: dict[str, Any] = {"n_edges": int(len(edges)), "seconds": round(time.time() - t0, 3), **input_metrics}
     metrics.update({k: v for k, v in getattr(edges, "attrs", {}).items() if isinstance(v, (int, float, str))})
     if params.get("reference"):
         ctx.stage("Scoring the network against the reference (EPR, AUPRC)")

@@ -1,6 +1,7 @@
 """Executors start, cancel and watch jobs. ``LocalExecutor`` runs each job as its own OS process in a new
-session (``scgrn train RUN_DIR``), so restarting the Streamlit server does not kill it. A cluster back-end
-implements the same three methods (e.g. ``sbatch --wrap 'scgrn train RUN_DIR'``)."""
+session (``scgrn train RUN_DIR``), so restarting the Streamlit server does not kill it. ``SlurmExecutor``
+(core.jobs.slurm) runs the same command on a SLURM cluster. ``get_executor(name)`` makes one by name;
+``executor_for(run)`` is the executor recorded in a run's status.json (cancel and watch through it)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,26 @@ from .process import is_alive
 from .rundir import ACTIVE, Run
 
 
+EXECUTORS = ("local", "slurm")
+
+
 class Executor(Protocol):
+    name: str
+
     def submit(self, run: Run) -> None: ...
     def cancel(self, run: Run) -> None: ...
     def is_active(self, run: Run) -> bool: ...
 
+    def submit_many(self, runs: list[Run]) -> None:
+        """Submit several runs (a sweep); back-ends with a batch mechanism (SLURM job arrays) override it."""
+        for run in runs:
+            self.submit(run)
 
-class LocalExecutor:
+
+class LocalExecutor(Executor):
     """Run jobs as detached local processes; queueing per device is done by the job itself (core.jobs.slots)."""
+
+    name = "local"
 
     def __init__(self, python: str | None = None):
         self.python = python or sys.executable
@@ -82,3 +95,25 @@ class LocalExecutor:
 
 def default_executor() -> Executor:
     return LocalExecutor()
+
+
+def get_executor(name: str = "local") -> Executor:
+    """``"local"`` (this machine) or ``"slurm"`` (the cluster set in ``$SCGRN_HOME/cluster.toml``)."""
+    from ..errors import InputError
+
+    if name == "local":
+        return LocalExecutor()
+    if name == "slurm":
+        from .slurm import SlurmExecutor
+
+        return SlurmExecutor()
+    raise InputError(f"Unknown executor {name!r}: choose one of {', '.join(EXECUTORS)}.")
+
+
+def executor_for(run: Run) -> Executor:
+    """The executor that runs ``run`` (``executor`` in its status.json; local when absent)."""
+    from ..atomic import read_json
+
+    st = read_json(run.path / "status.json", {})
+    name = st.get("executor") if isinstance(st, dict) else None
+    return get_executor(name if name in EXECUTORS else "local")

@@ -25,10 +25,12 @@ def prepare_run(
     task: str | None = None,
     extra: dict[str, Any] | None = None,
     label_suffix: str = "",
+    grn_inputs: dict[str, Any] | None = None,
 ) -> Run:
     """Validate ``params`` against the method's spec and create the run directory ("queued", not submitted).
     ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first); ``extra``: more
-    fields for params.json (e.g. a sweep's ``sweep_id``)."""
+    fields for params.json (e.g. a sweep's ``sweep_id``); ``grn_inputs`` (a network only): ``n_top_genes`` /
+    ``max_cells`` (0 = all) over core.data.grn_inputs' defaults, recorded as params.json's ``grn_inputs``."""
     spec = get_method(method)
     if spec.unavailable:
         raise InputError(spec.unavailable)
@@ -37,6 +39,7 @@ def prepare_run(
         raise InputError(f"{spec.label} cannot do {task!r}; it does {', '.join(spec.tasks)}.")
     resolved = spec.resolve_params(params, preset)  # raises InputError on bad values before anything starts
     meta = dataset.meta
+    inputs = {"grn_inputs": grn_input_settings(grn_inputs)} if task == "grn" else {}
     return create_run(
         task, method, dataset.h5ad, resolved, seed=seed, device=device,
         tfs=dataset.tfs if (use_tfs and spec.uses_tfs) else None,
@@ -44,7 +47,7 @@ def prepare_run(
         label=spec.label + (f" ({preset})" if preset else "") + label_suffix,
         extra={"preset": preset, "dataset_id": dataset.id, "dataset_name": meta.get("name"),
                "labels_key": labels_key if labels_key is not None else meta.get("labels_key"),
-               "perturbation_key": meta.get("perturbation_key"), "origin": spec.origin, **(extra or {})},
+               "perturbation_key": meta.get("perturbation_key"), "origin": spec.origin, **inputs, **(extra or {})},
     )
 
 
@@ -60,11 +63,30 @@ def launch(
     use_reference: bool = True,
     labels_key: str | None = None,
     task: str | None = None,
+    grn_inputs: dict[str, int] | None = None,
     executor: Executor | None = None,
 ) -> Run:
     """Validate ``params`` against the method's spec, create the run and submit it (returns at once).
-    ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first)."""
+    ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first); ``grn_inputs``:
+    see :func:`prepare_run`."""
     run = prepare_run(dataset, method, params, preset=preset, seed=seed, device=device, use_tfs=use_tfs,
-                      use_reference=use_reference, labels_key=labels_key, task=task)
+                      use_reference=use_reference, labels_key=labels_key, task=task, grn_inputs=grn_inputs)
     (executor or default_executor()).submit(run)
     return run
+
+
+def grn_input_settings(given: dict[str, Any] | None = None) -> dict[str, int]:
+    """A network run's input settings: core.data.grn_inputs' defaults, then ``given``; checked."""
+    from ..data.grn_inputs import DEFAULT_MAX_CELLS, DEFAULT_TOP_GENES
+
+    out = {"n_top_genes": DEFAULT_TOP_GENES, "max_cells": DEFAULT_MAX_CELLS}
+    for k, v in (given or {}).items():
+        if k not in out:
+            raise InputError(f"Unknown GRN input setting {k!r}; known: {sorted(out)}.")
+        try:
+            out[k] = int(v)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"GRN input setting {k!r} must be a whole number (0 = all), got {v!r}.") from exc
+        if out[k] < 0:
+            raise InputError(f"GRN input setting {k!r} must be 0 (all) or more, got {v}.")
+    return out

@@ -47,11 +47,15 @@ class Run:
     @property
     def status(self) -> dict[str, Any]:
         """status.json, with a dead process's queued/running state reconciled to ``failed`` (a damaged or
-        wrong-shaped file reads as {})."""
+        wrong-shaped file reads as {}); a SLURM run's state is settled by asking SLURM (``core.jobs.slurm``)."""
         raw = read_json(self.path / "status.json", None)
         if not isinstance(raw, dict) and (self.path / "status.json").exists():
             return {"state": "failed", "reason": "The run's status.json is damaged or unreadable."}
         st = _status_dict(raw)
+        if st.get("state") in ACTIVE and st.get("executor") == "slurm":  # its pid lives on a compute node
+            from .slurm import reconcile
+
+            return reconcile(self, st)
         if st.get("state") in ACTIVE and st.get("pid") and not is_alive(st.get("pid"), st.get("pid_start")):
             st = _status_dict(read_json(self.path / "status.json", {}))  # it may just have finished
             if st.get("state") in ACTIVE:
@@ -59,6 +63,10 @@ class Run:
                     "failed", reason="The job's process ended unexpectedly (killed, out of memory, or the machine restarted)."
                 )
         return st
+
+    def status_raw(self) -> dict[str, Any]:
+        """status.json as written, without reconciling it with the job's process or SLURM."""
+        return _status_dict(read_json(self.path / "status.json", {}))
 
     @property
     def state(self) -> str:
@@ -100,6 +108,15 @@ class Run:
         except FileNotFoundError:
             return ""
         return "\n".join(lines[-n_lines:])
+
+    def warnings(self) -> list[str]:
+        """The warnings a run logged (log lines ``warning: ...``, e.g. a GAN's possible mode collapse)."""
+        out = []
+        for ln in self.log_tail(100_000).splitlines():
+            text = ln.split("] ", 1)[1] if ln.startswith("[") and "] " in ln else ln  # RunContext.log's "[time] "
+            if text.lower().startswith("warning:"):
+                out.append(text.split(":", 1)[1].strip())
+        return out
 
     def artifact(self, name: str) -> Path:
         return self.path / name
@@ -170,6 +187,18 @@ def loss_terms(progress: list[dict[str, Any]]) -> list[str]:
         keys = listed if isinstance(listed, list) else [k for k in rec if "loss" in k]
         names.update({str(k): None for k in keys if isinstance(rec.get(k), (int, float))})
     return list(names)
+
+
+def epoch_readings(progress: list[dict[str, Any]]) -> list[str]:
+    """Per-epoch numbers a run reported beside its loss terms that change over epochs (e.g. a GAN's diversity of
+    generated cells, a VAE's KL weight): plotted on the Runs page next to the losses."""
+    skip = {"epoch", "n_epochs", "time", "terms", *loss_terms(progress)}
+    values: dict[str, set] = {}
+    for rec in progress:
+        for k, v in rec.items():
+            if k not in skip and isinstance(v, (int, float)) and not isinstance(v, bool):
+                values.setdefault(str(k), set()).add(float(v))
+    return [k for k, seen in values.items() if len(seen) > 1]
 
 
 def create_run(

@@ -116,6 +116,7 @@ def launch_sweep(
     labels_key: str | None = None,
     task: str | None = None,
     executor=None,
+    grn_inputs: dict[str, Any] | None = None,
 ) -> list:
     """Create one run per grid point (same ``sweep_id``; ``sweep_grid`` = the point's swept values) and submit
     them together with ``executor.submit_many``. Every point is validated before any run is created. Returns
@@ -137,7 +138,7 @@ def launch_sweep(
             dataset, spec.name, hyper, preset=preset, seed=int(point.get(SEED.name, seed)), device=device,
             use_tfs=use_tfs, use_reference=use_reference, labels_key=labels_key, task=task,
             extra={"sweep_id": sweep_id, "sweep_grid": grid},
-            label_suffix=f" [{point_words(grid)}]",
+            label_suffix=f" [{point_words(grid)}]", grn_inputs=grn_inputs,
         ))
     executor = executor or default_executor()
     submit_many = getattr(executor, "submit_many", None)

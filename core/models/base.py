@@ -204,6 +204,11 @@ class SimulateMixin:
                  ) -> tuple[ad.AnnData, Sequence[str], dict[str, Any]]:
         raise NotImplementedError
 
+    def simulation_choices(self) -> dict[str, list[str]]:
+        """The values a text simulation option may take, where the model knows them (e.g. a cscGAN's clusters):
+        the Simulation page offers them as a list."""
+        return {}
+
     def comparable_real(self, adata: ad.AnnData, settings: dict[str, Any]) -> tuple[ad.AnnData, dict[str, Any]]:
         """(real cells, keyword arguments of core.simulation.compare.compare) for simulated ``settings``."""
         layer = settings.get("layer")

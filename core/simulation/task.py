@@ -128,6 +128,18 @@ def simulation_sources(runs) -> list:
             and r.state == "finished" and (r.path / "checkpoints" / CHECKPOINT).exists()]
 
 
+def simulation_choices(source_run) -> dict[str, list[str]]:
+    """The values the source model knows for its text simulation options (e.g. a cscGAN's clusters; {} when
+    none or when the checkpoint cannot be read)."""
+    from ..models.base import CHECKPOINT, BaseModel
+
+    try:
+        model = BaseModel.load(Path(getattr(source_run, "path", source_run)) / "checkpoints" / CHECKPOINT)
+        return {k: [str(v) for v in vals] for k, vals in model.simulation_choices().items()}
+    except Exception:  # an unreadable checkpoint: the page falls back to typing the value
+        return {}
+
+
 def launch_simulation(source_run, n_cells: int, *, options: dict[str, Any] | None = None, grn_method: str = "pearson",
                       embed: bool = True, seed: int = 0, executor=None):
     """Create a "simulate" run from a finished training run and submit it (returns the Run at once).

@@ -62,7 +62,8 @@ class DeepSEM(BaseModel, GRNMixin, LatentMixin, SimulateMixin):
 
     def build_module(self) -> DeepSEMModule:
         p = self.params
-        return DeepSEMModule(len(self.genes), p["ensemble"], p["hidden"], self.seed, p["prior"], p["kl"])
+        return DeepSEMModule(len(self.genes), p["ensemble"], p["hidden"], self.seed, p["prior"], p["kl"],
+                             da_classifier=p["dropout_augmentation"] > 0)
 
     def setting(self, name: str) -> Any:
         """A hyperparameter, or the setting's value when it is unset (epochs, alpha, beta)."""
@@ -75,11 +76,20 @@ class DeepSEM(BaseModel, GRNMixin, LatentMixin, SimulateMixin):
             torch.set_num_threads(int(p["threads"]))
         dev = self.device
         Z = torch.as_tensor(self.data.Z, device=dev)
-        mask = torch.as_tensor(self.data.mask, device=dev) if self.data.mask is not None else None
+        mask = self.data.mask
+        if mask is None and p["nonzero_loss"]:  # DAZZLE: reconstruction on the entries non-zero in the data
+            mask = self.data.nonzero.astype(np.float32)
+        mask = torch.as_tensor(mask, device=dev) if mask is not None else None
+        da = float(p["dropout_augmentation"])
+        zero = None
+        if da > 0:  # an injected zero is the transform's image of a raw 0
+            zero = torch.as_tensor(self.transform.apply(np.zeros((1, len(self.genes))))[0][0], device=dev)
         return DeepSEMPlan(self.module, Z, mask, epochs=self.setting("epochs"), batch_size=p["batch_size"],
                            lr=p["lr"], lr_w_ratio=p["lr_w_ratio"], alpha=float(self.setting("alpha")),
                            beta=float(self.setting("beta")), k1=p["k1"], k2=p["k2"], lr_decay=p["lr_decay"],
-                           gamma=p["gamma"], seed=self.seed, inverse_updates=self.inverse_updates)
+                           gamma=p["gamma"], seed=self.seed, inverse_updates=self.inverse_updates,
+                           optimiser=p["optimiser"], da_p=da, da_weight=float(p["da_weight"]), zero_value=zero,
+                           l1_delay=int(p["l1_delay"]))
 
     def describe(self) -> str:
         return (f"DeepSEM ({self.params['setting']}): {self.data.Z.shape[0]} cells x {len(self.genes)} genes, "

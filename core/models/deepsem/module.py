@@ -222,7 +222,7 @@ class DeepSEMModule(nn.Module):
     """S DeepSEM members over ``n_genes`` genes. ``W`` is (S, target, source)."""
 
     def __init__(self, n_genes: int, n_members: int = 1, hidden: int = 128, seed: int = 0, prior: str = "standard",
-                 kl: str = "analytic"):
+                 kl: str = "analytic", da_classifier: bool = False):
         super().__init__()
         if kl not in ("analytic", "mc"):
             raise ValueError(f"unknown KL estimator {kl!r}")
@@ -253,6 +253,13 @@ class DeepSEMModule(nn.Module):
             self.prior_b1 = nn.Parameter(torch.zeros(S, 2, hidden))
             self.prior_w2 = nn.Parameter(torch.stack([_xavier(g, hidden, G, (2, hidden, G)) for g in gens]))
             self.prior_b2 = nn.Parameter(torch.zeros(S, 2, G))
+        self.da_classifier = bool(da_classifier)
+        if self.da_classifier:
+            # DAZZLE's dropout-augmentation classifier: MLP(1 -> 1 -> 1 -> 1, tanh) of each mixed latent value,
+            # one per member; Xavier-normal weights of a Linear(1, 1) have std 1, biases 0
+            gens = [torch.Generator().manual_seed(4000 + s) for s in seeds]
+            self.da_w = nn.Parameter(torch.stack([torch.randn(3, generator=g) for g in gens]))  # (S, 3)
+            self.da_b = nn.Parameter(torch.zeros(S, 3))
 
     def prior_params(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
         """Mixed prior (mean, logvar), each (S, 1, G); None for the standard N(0, I) prior."""
@@ -296,6 +303,13 @@ class DeepSEMModule(nn.Module):
         S, B, G = zi.shape
         return self.decoder(zi.reshape(S, B * G), member).view(S, B, G)
 
+    def da_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """The dropout-augmentation classifier's logits for every (member, cell, gene) of z (S, B, G)."""
+        w, b = self.da_w[:, :, None, None], self.da_b[:, :, None, None]
+        h = torch.tanh(z * w[:, 0] + b[:, 0])
+        h = torch.tanh(h * w[:, 1] + b[:, 1])
+        return h * w[:, 2] + b[:, 2]
+
     @staticmethod
     def mix(t: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """(S or 1, B, G) @ (S, G, G)."""
@@ -312,11 +326,15 @@ class DeepSEMModule(nn.Module):
         a_inv: torch.Tensor | None = None,
         l1: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
+        injected: torch.Tensor | None = None,
+        da_pos_weight: float = 1.0,
     ) -> dict[str, torch.Tensor]:
         """Per-member loss terms (each (S,)) for a batch x (B, G); ``mask`` restricts the MSE to its 1s.
 
         ``enc`` = precomputed unmixed encoder outputs (W-only epochs); ``a``, ``a_inv``, ``l1`` = I - W^T, its
-        inverse and mean|W| computed once while W is frozen (network epochs).
+        inverse and mean|W| computed once while W is frozen (network epochs). ``injected`` (bool (B, G), with
+        the DAZZLE classifier): the entries of x zeroed by dropout augmentation; adds the term ``da``, the
+        classifier's binary cross-entropy (positives weighted by ``da_pos_weight``), as DAZZLE does.
         """
         a = self.grn_matrix() if a is None else a
         mu0, lv0 = enc if enc is not None else self.encode(x)
@@ -346,4 +364,11 @@ class DeepSEMModule(nn.Module):
             pm, plv = pp
             kl = 0.5 * (plv - torch.log(var) + (var + (mu - pm).square()) * torch.exp(-plv) - 1.0).mean(dim=(1, 2))
         l1 = self.l1() if l1 is None else l1
-        return {"rec": rec, "kl": kl, "l1": l1}
+        out = {"rec": rec, "kl": kl, "l1": l1}
+        if injected is not None:
+            logits = self.da_logits(z)
+            target = injected.to(logits.dtype).unsqueeze(0).expand_as(logits)
+            pw = torch.as_tensor(da_pos_weight, dtype=logits.dtype, device=logits.device)
+            out["da"] = nn.functional.binary_cross_entropy_with_logits(
+                logits, target, pos_weight=pw, reduction="none").mean(dim=(1, 2))
+        return out

@@ -192,6 +192,9 @@ class CscGAN(ScGAN):
             self.state["condition"] = getattr(self, "_condition", None)
         return data
 
+    def simulation_choices(self) -> dict[str, list[str]]:
+        return {"cluster": list(self.state["classes"])}
+
     def _class_index(self, cluster: str | None) -> int | None:
         if cluster in (None, ""):
             return None
