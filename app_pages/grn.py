@@ -46,7 +46,7 @@ with user_errors():
                                "target, or a top share of all edges. The raw weight at the cut is shown below.")
     options = cut_steps(mode, len(edges))
     value = c[1].select_slider(
-        MODES[mode], options=options, value=default_step(mode, len(edges)), key=f"cut_{mode}_{run.id}",
+        MODES[mode], options=options, value=default_step(mode, len(edges), len(net.genes())), key=f"cut_{mode}_{run.id}",
         format_func=(lambda v: "all" if v == len(edges) else f"{v:,}") if mode == "top_k"
         else (lambda v: f"{v:g} %") if mode == "quantile" else str,
         help="The node layout stays fixed while it moves.",
@@ -79,6 +79,7 @@ with user_errors():
     if prec is not None:
         m[4].metric("Precision of shown edges", f"{prec['precision']:.1%}",
                     delta=f"{prec['ratio']:.1f}× random ({prec['random']:.1%})", delta_color="off",
+                    delta_arrow="up" if prec["ratio"] > 1 else "down" if prec["ratio"] < 1 else "off",
                     help=f"{prec['hits']:,} of the {prec['n_shown']:,} shown candidate edges are in the reference; "
                          f"edges drawn at random from the same {prec['n_candidates']:,} candidate pairs would "
                          f"reach {prec['random']:.2%}.")
