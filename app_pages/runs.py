@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.jobs.executor import executor_for
+from core.jobs.slurm import describe as slurm_words
 from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
 from core.jobs.sweep import sweep_groups
 from ui.sweeps import sweep_table, sweep_title
@@ -81,7 +82,10 @@ def live(run) -> None:
         if stage and done:
             st.info(f":material/pending: Training is done; now: **{stage}**. This step has no epochs, so there is "
                     "no time estimate; it usually takes seconds to a minute.")
-    if state == "queued":
+    on_cluster = slurm_words(st_)
+    if on_cluster:
+        st.caption(on_cluster)
+    elif state == "queued":
         st.info("Queued: waiting for the device (one job at a time per device, first come first served).")
     if state == "failed":
         st.error(f"Failed: {st_.get('reason')}")
