@@ -93,6 +93,8 @@ def test_forgotten_job_is_settled_from_its_log(slurm_run, tmp_path):
     answer["value"] = (None, None)  # no accounting, and SLURM no longer knows the job
     st = run.status
     assert st["state"] == "failed" and "time limit" in st["reason"] and "5 min" in st["reason"]
+    run.set_status("running", slurm_stderr=None, stopping="time limit")  # the node heard the warning; no log
+    assert run.state == "failed" and "time limit" in run.status["reason"]
     run2 = create_run("grn", "pearson", tmp_path / "none.h5ad", {})
     run2.set_status("running", executor="slurm", slurm_job_id="78", slurm_submitted=time.time() - 120)
     assert run2.state == "failed" and "no longer knows" in run2.status["reason"]

@@ -233,6 +233,8 @@ def reconcile(run: Run, st: dict[str, Any]) -> dict[str, Any]:
     logs = _read_logs(st)
     if job is None or job.state in ("CANCELLED", "COMPLETED", "FAILED"):
         job = state_from_log(logs) or job
+    if job is None and st.get("stopping") == "time limit":  # the node heard SLURM's time-limit warning
+        job = SlurmJob("TIMEOUT")
     if job is None:
         if time.time() - float(st.get("slurm_submitted") or 0) < 30:
             return st  # a moment after sbatch: let SLURM catch up
@@ -257,8 +259,8 @@ def _see(st: dict[str, Any]) -> str:
 class NodeJob:
     """What submitit runs on the node: ``python -m core train RUN_DIR`` (output appended to stdout.txt).
 
-    submitit signals the job shortly before its time limit and raises in here; the run then ends ``failed``
-    with the time limit in words (SLURM would otherwise kill it a moment later)."""
+    Shortly before the time limit submitit's signal raises in here: the run records that the limit is near
+    (``stopping``) and goes on until SLURM ends the job (state TIMEOUT), unless it finishes first."""
 
     def __init__(self, run_dir: str, time_limit_min: int):
         self.run_dir, self.time_limit_min = str(run_dir), int(time_limit_min)
@@ -269,23 +271,20 @@ class NodeJob:
         env.setdefault("PYTHONUNBUFFERED", "1")
         with open(Path(self.run_dir) / "stdout.txt", "ab") as out:
             proc = subprocess.Popen([sys.executable, "-m", "core", "train", self.run_dir], stdout=out,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=str(REPO_ROOT))
-            try:
-                return proc.wait()
-            except BaseException as exc:  # submitit's UncompletedJobError (time limit), or an interrupt
-                timed_out = "timed-out" in str(exc)
-                run = Run(Path(self.run_dir))
-                if timed_out:
-                    run.set_status(None, stopping="time limit")
-                proc.send_signal(signal.SIGTERM)
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=str(REPO_ROOT),
+                                    preexec_fn=_ignore_warning_signal)
+            while True:
                 try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                if timed_out and run.status_raw().get("state") in ACTIVE + ("cancelled",):
-                    _, reason = final_reason(SlurmJob("TIMEOUT", time_limit=str(self.time_limit_min)))
-                    run.set_status("failed", ended=time.time(), reason=reason, slurm_state="TIMEOUT")
-                raise
+                    return proc.wait()
+                except Exception as exc:  # submitit's UncompletedJobError: the time limit (or preemption) is near
+                    Run(Path(self.run_dir)).set_status(
+                        None, stopping="time limit" if "timed-out" in str(exc) else "preempted")
+
+
+def _ignore_warning_signal() -> None:
+    """In the run's process: ignore SLURM's time-limit warning (SIGUSR2, sent to every process of the job;
+    its default action would kill the run at once). Runs between fork and exec; SIG_IGN survives exec."""
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
 
 
 # --- the executor -----------------------------------------------------------------------------------------------
