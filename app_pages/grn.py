@@ -213,13 +213,14 @@ with user_errors():
                                             help="The runs launched together as one grid on the Train page.")
         same = [r for r in done if r.params.get("dataset") == run.params.get("dataset")
                 and (not only_sweep or r.params.get("sweep_id") == sweep_id)]
-        st.dataframe(scores_table(same[::-1]), hide_index=True, width="stretch",
-                     column_config={"EPR": st.column_config.NumberColumn(format="%.3f"),
-                                    "AUPRC ratio": st.column_config.NumberColumn(format="%.3f"),
-                                    "seconds": st.column_config.NumberColumn(format="%.1f")})
-        st.caption("EPR: early precision ratio, AUPRC ratio: area under the precision-recall curve over the edge "
-                   "density; 1 = random, empty without a reference network. Runs of a sweep show one column per "
-                   "swept parameter, oldest run first.")
+        scores = scores_table(same[::-1])
+        best = [c for c in ("EPR", "AUPRC ratio") if scores[c].notna().any()]
+        st.dataframe(scores.style.format({"EPR": "{:.3f}", "AUPRC ratio": "{:.3f}", "seconds": "{:.1f}"}, na_rep="—")
+                     .highlight_max(subset=best, color="#d7ecdf"), hide_index=True, width="stretch",
+                     column_config={"model": st.column_config.TextColumn(width="medium")})
+        st.caption("EPR: early precision ratio; AUPRC ratio: area under the precision-recall curve over the edge "
+                   "density; 1 = random, empty without a reference network; the best of each is shaded. Runs of a "
+                   "sweep show one column per swept parameter, oldest run first.")
         st.markdown("**Two networks side by side**")
         others = [r for r in done if r.id != run.id]
         if not others:

@@ -10,7 +10,7 @@ from core.jobs.executor import executor_for
 from core.jobs.slurm import describe as slurm_words
 from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
 from core.jobs.sweep import sweep_groups
-from ui.sweeps import sweep_table, sweep_title
+from ui.sweeps import SCORE_LABELS, sweep_table, sweep_title
 from ui.common import (STATE_COLORS, STATE_ICONS, headline_metrics, human_duration, metrics_table, params_table,
                        reading_title, run_title)
 
@@ -49,7 +49,9 @@ def sweeps() -> None:
     for i, members in enumerate(groups.values()):
         with st.expander(sweep_title(members), expanded=i == 0):
             st.dataframe(sweep_table(members), hide_index=True, width="stretch",
-                         column_config={"id": st.column_config.TextColumn("id", width="medium")})
+                         column_config={"id": st.column_config.TextColumn("id", width="medium"),
+                                        **{k: st.column_config.NumberColumn(format="%.3f") for k in SCORE_LABELS},
+                                        "Seconds": st.column_config.NumberColumn(format="%.1f")})
 
 
 sweeps()

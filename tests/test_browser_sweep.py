@@ -47,6 +47,24 @@ def _statuses(ws) -> dict[str, dict]:
     return out
 
 
+def _pick(page, box, option: str) -> None:
+    """Choose ``option`` in a Streamlit multiselect (its list opens late while the page reruns: retried)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(4):
+        wait_app_idle(page)
+        box.locator("input").click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        page.keyboard.press("Escape")
+        wait_app_idle(page)
+        return
+    raise AssertionError(f"could not choose {option!r} in the multiselect")
+
+
 def test_sweep_from_train_page_to_comparison_table(tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -77,15 +95,15 @@ def test_sweep_from_train_page_to_comparison_table(tmp_path):
 
         page.get_by_text("Sweep: try several values at once").click()
         box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Parameters to vary")
+        box.wait_for(timeout=30_000)
         for option in ("n estimators", "tree method"):
-            box.click()
-            page.get_by_role("option", name=option, exact=True).click()
-            page.keyboard.press("Escape")
-            wait_app_idle(page)
+            _pick(page, box, option)
         trees = page.get_by_role("textbox", name="n estimators values")
         trees.fill("10, 50")
         trees.press("Tab")
         wait_app_idle(page)
+        if page.get_by_role("textbox", name="tree method values").input_value() != "RF, ET":
+            screenshot(page, "sweep_debug")
         assert page.get_by_role("textbox", name="tree method values").input_value() == "RF, ET"
         page.get_by_text("4 runs", exact=False).first.wait_for(timeout=30_000)
         if partition is not None:
