@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.jobs.executor import executor_for
 from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
+from core.jobs.cluster_probe import queued_start
 from core.jobs.sweep import sweep_groups
 from ui.sweeps import SCORE_LABELS, sweep_table, sweep_title
 from ui.common import (STATE_COLORS, STATE_ICONS, headline_metrics, human_duration, metrics_table, params_table,
@@ -62,6 +63,11 @@ if st.query_params.get("run") != run.id:
     st.query_params["run"] = run.id
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def _slurm_start(job_id: str) -> str | None:
+    return queued_start(job_id)
+
+
 @st.fragment(run_every=1.0)
 def live(run) -> None:
     st_ = run.status
@@ -83,7 +89,12 @@ def live(run) -> None:
         if stage and done:
             st.info(f":material/pending: Training is done; now: **{stage}**. This step has no epochs, so there is "
                     "no time estimate; it usually takes seconds to a minute.")
-    if state == "queued":
+    if state == "queued" and st_.get("executor") == "slurm":
+        start = _slurm_start(st_.get("slurm_job_id")) if st_.get("slurm_job_id") else None
+        st.info(f"Queued on the cluster (SLURM job {st_.get('slurm_job_id') or '…'}"
+                + (f", {st_.get('slurm_reason')}" if st_.get("slurm_reason") else "") + "). "
+                + (f"SLURM expects it to start {start}." if start else "SLURM cannot tell yet when it will start."))
+    elif state == "queued":
         st.info("Queued: waiting for the device (one job at a time per device, first come first served).")
     if state == "failed":
         st.error(f"Failed: {st_.get('reason')}")
