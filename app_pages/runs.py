@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.jobs.executor import executor_for
+from core.jobs.slurm import describe as slurm_words
 from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
 from core.jobs.cluster_probe import queued_start
 from core.jobs.sweep import sweep_groups
@@ -89,11 +90,13 @@ def live(run) -> None:
         if stage and done:
             st.info(f":material/pending: Training is done; now: **{stage}**. This step has no epochs, so there is "
                     "no time estimate; it usually takes seconds to a minute.")
-    if state == "queued" and st_.get("executor") == "slurm":
-        start = _slurm_start(st_.get("slurm_job_id")) if st_.get("slurm_job_id") else None
-        st.info(f"Queued on the cluster (SLURM job {st_.get('slurm_job_id') or '…'}"
-                + (f", {st_.get('slurm_reason')}" if st_.get("slurm_reason") else "") + "). "
-                + (f"SLURM expects it to start {start}." if start else "SLURM cannot tell yet when it will start."))
+    on_cluster = slurm_words(st_)
+    if on_cluster:
+        st.caption(on_cluster)
+        if state == "queued" and st_.get("slurm_job_id"):
+            start = _slurm_start(str(st_.get("slurm_job_id")))
+            st.info("Queued on the cluster: " + (f"SLURM expects it to start {start}." if start
+                                                 else "SLURM cannot tell yet when it will start."))
     elif state == "queued":
         st.info("Queued: waiting for the device (one job at a time per device, first come first served).")
     if state == "failed":

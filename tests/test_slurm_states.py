@@ -105,3 +105,40 @@ def test_cancel_requested_by_the_app_reads_cancelled(slurm_run):
     run.set_status("running", cancel_requested=time.time())
     answer["value"] = (SlurmJob("CANCELLED", source="scontrol"), None)
     assert run.state == "cancelled"
+
+
+def test_place_on_the_cluster_in_words():
+    from core.jobs.slurm import describe
+
+    assert describe({"state": "queued"}) is None  # a local run
+    assert describe({"executor": "slurm", "slurm_job_id": "12_3", "slurm_state": "PENDING",
+                     "slurm_reason": "Resources"}) == "On the cluster: SLURM job 12_3, pending (waiting for free resources)."
+    assert describe({"executor": "slurm", "slurm_job_id": "12", "slurm_state": "RUNNING"}) == "On the cluster: SLURM job 12, running."
+    assert "SLURM cannot tell" in describe({"executor": "slurm", "slurm_job_id": "12", "slurm_state": "unknown",
+                                            "slurm_reason": "SLURM cannot tell: squeue did not answer"})
+
+
+def test_runs_page_shows_a_pending_slurm_job_and_cancels_it(slurm_run, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    run, answer = slurm_run
+    answer["value"] = (SlurmJob("PENDING", "Resources", source="squeue"), None)
+    calls = []
+
+    def fake_call(args, timeout):  # scancel: SLURM then reports the job cancelled
+        calls.append(args)
+        answer["value"] = (SlurmJob("CANCELLED", source="scontrol"), None)
+        return 0, ""
+
+    monkeypatch.setattr(slurm, "_call", fake_call)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/runs.py")
+    at.query_params["run"] = run.id
+    at.run()
+    assert not at.exception
+    assert any("SLURM job 77, pending (waiting for free resources)" in c.value for c in at.caption)
+    assert not any("waiting for the device" in i.value for i in at.info)  # not this machine's queue
+    next(b for b in at.button if b.label == "Cancel run").click().run()
+    assert ["scancel", "77"] in calls and run.state == "cancelled"

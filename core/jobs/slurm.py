@@ -254,6 +254,28 @@ def _see(st: dict[str, Any]) -> str:
     return f" See the job's log: {st['slurm_stderr']}." if st.get("slurm_stderr") else ""
 
 
+_PENDING_WORDS = {"Resources": "waiting for free resources", "Priority": "other jobs come first",
+                  "Dependency": "waiting for another job", "BeginTime": "waiting for its start time",
+                  "ReqNodeNotAvail": "the requested nodes are not available", "None": "about to start"}
+
+
+def describe(st: dict[str, Any]) -> str | None:
+    """A SLURM run's place on the cluster in words (None for local runs), e.g. 'On the cluster: SLURM job 12,
+    pending (waiting for free resources).'"""
+    if st.get("executor") != "slurm":
+        return None
+    job = st.get("slurm_job_id")
+    if not job:
+        return "On the cluster: being submitted to SLURM."
+    state = str(st.get("slurm_state") or "").lower()
+    reason = str(st.get("slurm_reason") or "")
+    if state == "pending":
+        state = f"pending ({_PENDING_WORDS.get(reason, reason or 'in the queue')})"
+    elif state == "unknown":
+        state = reason
+    return f"On the cluster: SLURM job {job}" + (f", {state}." if state else ".")
+
+
 # --- on the node ----------------------------------------------------------------------------------------------
 
 class NodeJob:
