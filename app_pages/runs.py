@@ -9,6 +9,7 @@ import streamlit as st
 from core.jobs.executor import executor_for
 from core.jobs.slurm import describe as slurm_words
 from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
+from core.jobs.cluster_probe import queued_start
 from core.jobs.sweep import sweep_groups
 from ui.sweeps import SCORE_LABELS, sweep_table, sweep_title
 from ui.common import (STATE_COLORS, STATE_ICONS, headline_metrics, human_duration, metrics_table, params_table,
@@ -63,6 +64,11 @@ if st.query_params.get("run") != run.id:
     st.query_params["run"] = run.id
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def _slurm_start(job_id: str) -> str | None:
+    return queued_start(job_id)
+
+
 @st.fragment(run_every=1.0)
 def live(run) -> None:
     st_ = run.status
@@ -87,6 +93,10 @@ def live(run) -> None:
     on_cluster = slurm_words(st_)
     if on_cluster:
         st.caption(on_cluster)
+        if state == "queued" and st_.get("slurm_job_id"):
+            start = _slurm_start(str(st_.get("slurm_job_id")))
+            st.info("Queued on the cluster: " + (f"SLURM expects it to start {start}." if start
+                                                 else "SLURM cannot tell yet when it will start."))
     elif state == "queued":
         st.info("Queued: waiting for the device (one job at a time per device, first come first served).")
     if state == "failed":

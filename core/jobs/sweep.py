@@ -136,6 +136,8 @@ def launch_sweep(
     spec = _spec(method)
     points = expand_grid(params, sweep, spec)
     swept = list(sweep)
+    if preset and preset in spec.presets and set(spec.presets[preset]) <= set(swept):
+        preset = None  # every value of the preset is swept over: it changes nothing, and its name would mislead
     for point in points:  # all points valid before anything is written
         spec.resolve_params({k: v for k, v in point.items() if k != SEED.name}, preset)
     sweep_id = new_sweep_id()
