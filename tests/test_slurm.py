@@ -47,6 +47,12 @@ def ws(tmp_path_factory):
 
         save_config(ClusterConfig(enabled=True, cpus_per_job=1, mem_gb=1.0, time_limit_min=10))
         yield {"home": home, "dataset": prepare_sample("synthetic")}
+        from core.jobs.executor import executor_for
+        from core.jobs.rundir import ACTIVE, list_runs
+
+        for run in list_runs():  # leave no job of this module on the cluster (scancel by its own job id)
+            if run.state in ACTIVE:
+                executor_for(run).cancel(run)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -155,8 +161,6 @@ def test_a_restarted_process_reattaches_to_a_running_job(ws):
     assert code == 0 and (row["state"], row["executor"], row["slurm_job_id"]) == ("running", "slurm", job_id)
     assert row["slurm_state"] == "RUNNING"
     assert _wait(run) == "finished"
-    code, out = _cli("runs", "--json")
-    assert {r["id"]: r for r in _last_json(out)}[run.id]["state"] == "finished"
 
 
 def test_run_over_its_time_limit_ends_failed_time_limit(over_time_limit):
@@ -164,5 +168,21 @@ def test_run_over_its_time_limit_ends_failed_time_limit(over_time_limit):
     assert _wait(run, timeout=170) == "failed", run.status
     reason = run.status["reason"]
     assert reason.startswith("time limit") and "1 min" in reason, reason
+    assert run.status["slurm_state"] == "TIMEOUT"  # SLURM itself ended it at the limit
+    assert run.status["ended"] - run.status["started"] > 30
     n = len(run.progress())
     assert 0 < n < 400  # it ran, and was stopped well before its 400 epochs
+
+
+def test_a_job_slurm_refuses_fails_in_words(ws):
+    from core.errors import InputError
+    from core.jobs.cluster_config import ClusterConfig
+    from core.jobs.launch import launch
+    from core.jobs.rundir import list_runs
+    from core.jobs.slurm import SlurmExecutor
+
+    bad = SlurmExecutor(ClusterConfig(enabled=True, partition="no_such_partition", mem_gb=1.0))
+    with pytest.raises(InputError, match="SLURM refused the job: .*[Ii]nvalid partition"):
+        launch(ws["dataset"], "pearson", {}, executor=bad)
+    run = list_runs()[0]
+    assert run.state == "failed" and "Invalid partition" in run.status["reason"]
