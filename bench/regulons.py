@@ -67,7 +67,7 @@ def infer(adata, method: str, tfs, args) -> tuple[pd.DataFrame, float, str]:
         params, preset = {"epochs": args.catran_epochs, "min_steps_per_epoch": 2}, "quick"
         note = f"quick preset, {args.catran_epochs} epochs x >= 2 steps per gene pair"
     else:
-        params, preset, note = {}, None, "|Pearson r| ranking, signed"
+        params, preset, note = {}, None, "abs. Pearson r ranking, signed"
     t0 = time.perf_counter()
     edges = infer_grn(adata, method, ctx, params, preset)
     return edges, time.perf_counter() - t0, note
