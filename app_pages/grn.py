@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.errors import InputError
 from core.grn.compare import compare_top_k, scores_table
+from core.grn.edge_scatter import edge_expression, edge_scatter, load_cells
 from core.grn.explorer import open_network
 from core.grn.exports import FORMATS, MIME, export_bytes
 from core.grn.hubs import hub_genes, network_size
@@ -19,6 +20,13 @@ from core.jobs.rundir import list_runs
 from ui.common import pick_run, run_label, user_errors
 
 st.title("Gene regulatory network")
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the dataset's expression…")
+def _cells(dataset: str):
+    return load_cells(dataset)
+
+
 run = pick_run("grn")
 if run is None:
     st.info("No finished GRN run yet: launch one on the Train page.")
@@ -38,7 +46,7 @@ with user_errors():
                                "target, or a top share of all edges. The raw weight at the cut is shown below.")
     options = cut_steps(mode, len(edges))
     value = c[1].select_slider(
-        MODES[mode], options=options, value=default_step(mode, len(edges)), key=f"cut_{mode}_{run.id}",
+        MODES[mode], options=options, value=default_step(mode, len(edges), len(net.genes())), key=f"cut_{mode}_{run.id}",
         format_func=(lambda v: "all" if v == len(edges) else f"{v:,}") if mode == "top_k"
         else (lambda v: f"{v:g} %") if mode == "quantile" else str,
         help="The node layout stays fixed while it moves.",
@@ -71,6 +79,7 @@ with user_errors():
     if prec is not None:
         m[4].metric("Precision of shown edges", f"{prec['precision']:.1%}",
                     delta=f"{prec['ratio']:.1f}× random ({prec['random']:.1%})", delta_color="off",
+                    delta_arrow="up" if prec["ratio"] > 1 else "down" if prec["ratio"] < 1 else "off",
                     help=f"{prec['hits']:,} of the {prec['n_shown']:,} shown candidate edges are in the reference; "
                          f"edges drawn at random from the same {prec['n_candidates']:,} candidate pairs would "
                          f"reach {prec['random']:.2%}.")
@@ -79,8 +88,8 @@ with user_errors():
     if hint:
         st.info(hint, icon=":material/lightbulb:")
 
-    tab_graph, tab_table, tab_hubs, tab_modules, tab_scores, tab_compare, tab_export = st.tabs(
-        ["Network", "Edges", "Hubs", "Modules", "Scores", "Compare runs", "Export"]
+    tab_graph, tab_table, tab_expr, tab_hubs, tab_modules, tab_scores, tab_compare, tab_export = st.tabs(
+        ["Network", "Edges", "Expression", "Hubs", "Modules", "Scores", "Compare runs", "Export"]
     )
 
     # ---- the graph --------------------------------------------------------------------------------
@@ -125,6 +134,25 @@ with user_errors():
                                     "edge gets the share of resamples ranking it in their top 1 %."):
                     launch_confidence(run, n_boot=int(n_boot))
                     st.rerun()
+
+    # ---- expression of one edge's genes ---------------------------------------------------------------
+    with tab_expr:
+        shown = sel.matching.head(500)
+        if shown.empty or not net.params.get("dataset"):
+            st.info("No edge shown, or this run has no dataset to read expression from.")
+        else:
+            pick = st.selectbox("Edge", range(len(shown)), key=f"edge_{run.id}",
+                                                format_func=lambda i: f"{shown['source'].iat[i]} → {shown['target'].iat[i]}",
+                                help="An edge of the shown network (search a gene to list its edges first).")
+            tf, target = shown["source"].iat[pick], shown["target"].iat[pick]
+            matrix, var_names, groups = _cells(net.params["dataset"])
+            expr = edge_expression(matrix, var_names, tf, target)
+            signed = shown["signed_weight"].iat[pick] if "signed_weight" in shown else None
+            fig_e, _ = edge_scatter(expr, tf, target, groups, signed)
+            st.plotly_chart(fig_e, width="stretch", key=f"edge_scatter_{run.id}")
+            st.caption("Each dot is a cell (log-normalised expression)"
+                       + (f", coloured by {groups[0]}." if groups else "; no cell labels or clusters are known "
+                          "for this dataset (set a label column on the Data page or run an embedding)."))
 
     # ---- hubs -------------------------------------------------------------------------------------
     with tab_hubs:
@@ -185,13 +213,14 @@ with user_errors():
                                             help="The runs launched together as one grid on the Train page.")
         same = [r for r in done if r.params.get("dataset") == run.params.get("dataset")
                 and (not only_sweep or r.params.get("sweep_id") == sweep_id)]
-        st.dataframe(scores_table(same[::-1]), hide_index=True, width="stretch",
-                     column_config={"EPR": st.column_config.NumberColumn(format="%.3f"),
-                                    "AUPRC ratio": st.column_config.NumberColumn(format="%.3f"),
-                                    "seconds": st.column_config.NumberColumn(format="%.1f")})
-        st.caption("EPR: early precision ratio, AUPRC ratio: area under the precision-recall curve over the edge "
-                   "density; 1 = random, empty without a reference network. Runs of a sweep show one column per "
-                   "swept parameter, oldest run first.")
+        scores = scores_table(same[::-1])
+        best = [c for c in ("EPR", "AUPRC ratio") if scores[c].notna().any()]
+        st.dataframe(scores.style.format({"EPR": "{:.3f}", "AUPRC ratio": "{:.3f}", "seconds": "{:.1f}"}, na_rep="—")
+                     .highlight_max(subset=best, color="#d7ecdf"), hide_index=True, width="stretch",
+                     column_config={"model": st.column_config.TextColumn(width="medium")})
+        st.caption("EPR: early precision ratio; AUPRC ratio: area under the precision-recall curve over the edge "
+                   "density; 1 = random, empty without a reference network; the best of each is shaded. Runs of a "
+                   "sweep show one column per swept parameter, oldest run first.")
         st.markdown("**Two networks side by side**")
         others = [r for r in done if r.id != run.id]
         if not others:

@@ -5,7 +5,7 @@ import streamlit as st
 from core.data.grn_inputs import CELL_CHOICES, DEFAULT_MAX_CELLS, DEFAULT_TOP_GENES, GENE_CHOICES, plan_grn_inputs
 from core.data.store import load_prepared
 from core.device import device_label, resolve_device
-from core.jobs.cluster_probe import cluster_choice
+from core.jobs.cluster_probe import cluster_choice, settings_stamp
 from core.jobs.estimate import LONG_S, estimate, fits, run_shape, suggest_lighter
 from core.jobs.launch import grn_input_settings, launch
 from core.jobs.machine_defaults import machine_defaults
@@ -43,6 +43,8 @@ if spec.description:
 preset = None
 if spec.presets:
     preset = st.selectbox("Preset", list(spec.presets), help="Presets fill the hyperparameters below; every value stays editable.")
+    for name_, note in spec.preset_notes.items():
+        st.caption(f"**{name_}**: {note}")
 base = spec.resolve_params({}, preset)
 fitted, budget_s, why = {}, 0.0, ""
 if task == "grn":  # defaults that fit this machine (fewer members and a time budget on a CPU)
@@ -149,12 +151,13 @@ with st.expander("Sweep: try several values at once (quick parameter tuning)"):
 
 # ---- where to run ----------------------------------------------------------------------------------
 @st.cache_data(ttl=30, show_spinner="Asking the cluster…")
-def _cluster() -> tuple[bool, str, str | None]:
-    """(usable, why not / partitions, expected start) from the saved settings, sinfo and sbatch --test-only."""
+def _cluster(settings: str) -> tuple[bool, str, str]:
+    """(usable, why not / partitions, expected start) from the saved settings, sinfo and sbatch --test-only
+    (asked again after 30 s, or at once when the settings file changes)."""
     return cluster_choice()
 
 
-usable, cluster_words, start_words = _cluster()
+usable, cluster_words, start_words = _cluster(settings_stamp())
 where = "local"
 if usable:
     where = st.radio("Where to run", ["local", "slurm"], horizontal=True,

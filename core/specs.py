@@ -91,6 +91,8 @@ class MethodSpec:
     runner: str | None = None
     params: tuple[Param, ...] = ()
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: words the Train page shows for a preset (what it is for, how long it takes), by preset name
+    preset_notes: dict[str, str] = field(default_factory=dict)
     description: str = ""
     neural: bool = False
     uses_tfs: bool = True

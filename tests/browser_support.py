@@ -67,6 +67,43 @@ def streamlit_server(env_extra: dict[str, str]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def readme_app(env_extra: dict[str, str], *args: str) -> Iterator[int]:
+    """Start the app exactly as the README does (``PORT=<free> bash scripts/app.sh ARGS``); yields the port."""
+    port = _free_port()
+    env = {**os.environ, **env_extra, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    log = open(env_extra.get("SCGRN_HOME", "/tmp") + f"/app-{port}.log", "w")
+    proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "app.sh"), *args], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + 240  # app.sh first checks the install (pip), then starts streamlit
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError(f"scripts/app.sh did not start (exit {proc.poll()}); see {log.name}")
+        yield port
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+        log.close()
+
+
+def non_loopback_ipv4() -> str | None:
+    """This machine's address on its default route (no packet is sent), or None when it has only loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.254", 9))
+            ip = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if ip.startswith("127.") or ip == "0.0.0.0" else ip
+
+
+@contextlib.contextmanager
 def browser_page(width: int = 1400, height: int = 1000):
     """A Playwright page in headless Debian chromium."""
     from playwright.sync_api import sync_playwright

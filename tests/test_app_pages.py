@@ -74,6 +74,20 @@ def test_train_page_launches_a_background_run(workspace):
     assert runs[0].artifact("edges.tsv").exists()
 
 
+def test_train_page_states_the_fast_cpu_preset(workspace):
+    from core.models.deepsem.spec import FAST_CPU
+
+    at = _page("app_pages/train.py").run()
+    next(sb for sb in at.selectbox if sb.label == "Model").set_value("deepsem").run()
+    _no_exceptions(at)
+    preset = next(sb for sb in at.selectbox if sb.label == "Preset")
+    assert FAST_CPU in preset.options and "DAZZLE" in preset.options
+    assert any(FAST_CPU in c.value and "about a minute" in c.value for c in at.caption)
+    preset.set_value(FAST_CPU).run()
+    _no_exceptions(at)
+    assert next(n for n in at.number_input if "ensemble" in n.label.lower()).value == 4
+
+
 def test_runs_page_shows_finished_run(finished_grn_run):
     _, run = finished_grn_run
     at = _page("app_pages/runs.py")

@@ -7,6 +7,7 @@ the user name is ``SCGRN_USER`` (default ``lab``). Nothing of the app is drawn b
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 
@@ -18,7 +19,9 @@ def sharing() -> bool:
 
 
 @st.cache_resource
-def _authenticator():
+def _credentials() -> tuple[dict, str]:
+    """The hashed credentials and the cookie key, made once per server start (bcrypt is slow). Plain data
+    only: the Authenticate object holds widgets and per-session state, so it is built on every run."""
     import streamlit_authenticator as stauth
 
     user = os.environ.get("SCGRN_USER", "lab")
@@ -26,8 +29,14 @@ def _authenticator():
     credentials = {"usernames": {user: {"email": f"{user}@localhost", "first_name": user, "last_name": "",
                                         "password": hashed, "failed_login_attempts": 0, "logged_in": False}}}
     # a fresh cookie key per server start: a restart asks for the password again
-    key = os.environ.get("SCGRN_COOKIE_KEY") or secrets.token_hex(32)
-    return stauth.Authenticate(credentials, "scgrn_auth", key, cookie_expiry_days=1, auto_hash=False)
+    return credentials, os.environ.get("SCGRN_COOKIE_KEY") or secrets.token_hex(32)
+
+
+def _authenticator():
+    import streamlit_authenticator as stauth
+
+    credentials, key = _credentials()
+    return stauth.Authenticate(copy.deepcopy(credentials), "scgrn_auth", key, cookie_expiry_days=1, auto_hash=False)
 
 
 def require_login() -> None:

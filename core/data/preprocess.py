@@ -74,18 +74,28 @@ def zscore(adata: ad.AnnData, max_value: float | None = None) -> None:
     _record(adata, "zscore", max_value=max_value)
 
 
-def nonzero_standardize(X: np.ndarray, clip: float = 10.0) -> np.ndarray:
-    """Standardise each column on its non-zero entries only; zeros stay 0; clip to [-clip, clip]."""
-    X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
-    out = np.zeros_like(X)
-    nz = X != 0
-    for j in range(X.shape[1]):
-        v = X[nz[:, j], j]
-        if v.size == 0:
-            continue
-        sd = v.std()
-        out[nz[:, j], j] = (v - v.mean()) / (sd if sd > 0 else 1.0)
-    return np.clip(out, -clip, clip)
+def nonzero_standardize(X, clip: float = 10.0):
+    """Standardise each column on its non-zero entries only; zeros stay 0; clip to [-clip, clip]. A sparse matrix
+    stays sparse (CSR float32: only its stored values change), a dense one gives a dense float64 array."""
+    sparse = sp.issparse(X)
+    if sparse:
+        m = sp.csc_matrix(X, dtype=np.float64, copy=True)
+        m.eliminate_zeros()
+        cols, v = np.repeat(np.arange(m.shape[1]), np.diff(m.indptr)), m.data
+    else:
+        dense = np.asarray(X, dtype=np.float64)
+        cols, rows = np.nonzero(dense.T)  # (column, row) of each non-zero
+        v = dense[rows, cols]
+    n = np.bincount(cols, minlength=X.shape[1]).astype(np.float64)
+    mean = np.bincount(cols, v, minlength=X.shape[1]) / np.maximum(n, 1)
+    sd = np.sqrt(np.maximum(np.bincount(cols, (v - mean[cols]) ** 2, minlength=X.shape[1]) / np.maximum(n, 1), 0))
+    z = np.clip((v - mean[cols]) / np.where(sd > 0, sd, 1.0)[cols], -clip, clip)
+    if sparse:
+        m.data = z
+        return m.tocsr().astype(np.float32)
+    out = np.zeros_like(dense)
+    out[rows, cols] = z
+    return out
 
 
 def apply_preset(adata: ad.AnnData, preset: str, n_top_genes: int = 2000) -> ad.AnnData:

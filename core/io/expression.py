@@ -281,14 +281,46 @@ def _check_numeric(df: pd.DataFrame, name: str) -> None:
 # ---- binary formats ----------------------------------------------------------------------------------
 
 
+#: an h5ad whose X is stored dense and larger than this is read backed and kept sparse (CSR), block by block
+DENSE_H5AD_BYTES = 512 * 1024**2
+#: rows per block: about this many bytes of the dense X at a time
+BLOCK_BYTES = 64 * 1024**2
+
+
 def _read_h5ad(path: Path) -> ad.AnnData:
     try:
-        adata = ad.read_h5ad(path)
+        adata = _read_h5ad_sparse(path) or ad.read_h5ad(path)
     except Exception as exc:  # h5py raises OSError/KeyError/... on truncated or foreign files
         raise InputError(
             f"{path.name} could not be read as h5ad: the file is truncated, corrupt or not an AnnData file ({type(exc).__name__})."
         ) from exc
     return adata
+
+
+def _read_h5ad_sparse(path: Path) -> ad.AnnData | None:
+    """A large h5ad with a dense, mostly-zero X: opened backed (anndata ``backed="r"``) and X read a block of rows
+    at a time into CSR, so the dense matrix never sits in memory. None when X is sparse on disk, small, or more
+    than half non-zero (a normal read is then as small or smaller)."""
+    import h5py
+
+    backed = ad.read_h5ad(path, backed="r")
+    try:
+        X = backed.X
+        if not isinstance(X, h5py.Dataset) or X.ndim != 2 or X.size * X.dtype.itemsize <= DENSE_H5AD_BYTES:
+            return None
+        step = max(1, BLOCK_BYTES // max(1, X.shape[1] * X.dtype.itemsize))
+        blocks = []
+        for i in range(0, X.shape[0], step):
+            blocks.append(sp.csr_matrix(np.asarray(X[i:i + step], dtype=np.float32)))
+            if i == 0 and blocks[0].nnz > 0.5 * blocks[0].shape[0] * blocks[0].shape[1]:
+                return None
+        mem = {k: v.copy() for k, v in (("obs", backed.obs), ("var", backed.var))}
+        out = ad.AnnData(X=sp.vstack(blocks, format="csr"), **mem, uns=dict(backed.uns),
+                         obsm=dict(backed.obsm), varm=dict(backed.varm), layers=dict(backed.layers))
+        out.uns["scgrn_read"] = {"backed": True, "dense_on_disk_bytes": int(X.size * X.dtype.itemsize)}
+        return out
+    finally:
+        backed.file.close()
 
 
 def _read_10x_h5(path: Path) -> ad.AnnData:

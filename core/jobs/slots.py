@@ -33,7 +33,7 @@ def job_lane(params: dict, device_key: str) -> str:
     the device's own queue."""
     from ..registry import get_method
 
-    if params.get("task") == "simulate":
+    if params.get("task") in ("simulate", "regulons"):  # regulons: decoupler scoring, seconds
         return LIGHT_LANE
     try:
         spec = get_method(str(params.get("method")))
@@ -63,6 +63,8 @@ def _queued_ahead(runs_root: Path, me: Path, device_key: str) -> bool:
     for p in runs_root.iterdir():
         if p == me or not (p / "status.json").exists():
             continue
+        if Run(p).status_raw().get("executor") == "slurm":
+            continue  # SLURM schedules it, not this machine's queue
         st = Run(p).status  # reconciles dead processes
         if st.get("state") != "queued" or _order(st, p.name) >= mine:
             continue

@@ -18,6 +18,7 @@ TASKS = {
     "simulate": "core.simulation.task:run",
     "grn_confidence": "core.grn.confidence_task:run",
     "generate": "core.simulation.generate_task:run",
+    "regulons": "core.grn.regulons_task:run",
 }
 
 

@@ -2,7 +2,8 @@
 
 * :func:`dataset_record` — what the Data page decided for this dataset (preprocessing steps, label and
   perturbation columns), stored in ``uns["scgrn_dataset"]`` by the data store.
-* :func:`pick_layer` / :func:`dense_matrix` — the matrix a model trains on (sparse is densified here only).
+* :func:`pick_layer` / :func:`dense_matrix` — the matrix a model trains on (sparse is densified here only);
+  :func:`matrix` — the same checks with a sparse layer kept sparse (CSR), for families that densify per batch.
 * :func:`is_counts` — whether values look like raw counts (the Data page's own test, core.data.summary).
 * :func:`require_counts` — the error a count likelihood gives for anything else, naming the layer to pick.
 * :func:`log_normalise` — library-size normalisation + log1p (scanpy), for families that want log-expression.
@@ -66,6 +67,31 @@ def dense_matrix(adata: ad.AnnData, layer: str | None = None, dtype=np.float32, 
     if not np.isfinite(m).all():
         raise InputError(f"{where(layer)} contains NaN or infinite values; clean the data first.")
     return m
+
+
+def matrix(adata: ad.AnnData, layer: str | None = None, dtype=np.float32, min_shape: tuple[int, int] = (1, 1)):
+    """``X`` or ``layers[layer]`` as cells x genes, finite, at least ``min_shape``: a sparse layer as a CSR matrix
+    of ``dtype`` (never densified whole), a dense one as an ndarray (a backed layer is read into memory)."""
+    m = adata.X if layer is None else adata.layers[layer]
+    if not sp.issparse(m) and hasattr(m, "to_memory"):  # backed sparse dataset (anndata backed="r")
+        m = m.to_memory()
+    if sp.issparse(m):
+        m = sp.csr_matrix(m, dtype=dtype)
+        values = m.data
+    else:
+        m = np.asarray(m, dtype=dtype)
+        values = m
+    if m.shape[0] < min_shape[0] or m.shape[1] < min_shape[1]:
+        raise InputError(f"This model needs at least {min_shape[0]} cells and {min_shape[1]} genes; "
+                         f"got {m.shape[0]} x {m.shape[1]}.")
+    if not np.isfinite(values).all():
+        raise InputError(f"{where(layer)} contains NaN or infinite values; clean the data first.")
+    return m
+
+
+def stored_values(m) -> np.ndarray:
+    """The values a matrix stores: a sparse matrix's non-zeros, a dense array as it is (for value tests)."""
+    return m.data if sp.issparse(m) else m
 
 
 def is_counts(m: np.ndarray) -> bool:

@@ -13,6 +13,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "cell-type-specific": {"transform": "nonzero", "alpha": 1.0, "beta": 0.01, "epochs": 150},
 }
 _NS, _CT = SETTINGS["non-specific"], SETTINGS["cell-type-specific"]
+#: the preset named on the Train page for a quick CPU run
+FAST_CPU = "fast CPU"
 #: alternating = DeepSEM (RMSprop, networks k1 epochs then W k2 epochs); joint = DAZZLE (one Adam, both each step)
 OPTIMISERS = ("alternating", "joint")
 
@@ -87,9 +89,21 @@ SPEC = MethodSpec(
         "cell-type-specific": {"setting": "cell-type-specific", "epochs": _CT["epochs"], "alpha": _CT["alpha"],
                                "beta": _CT["beta"]},
         "embedding (1 member)": {"ensemble": 1},
+        # about a minute on BEELINE-sized data (~400-900 cells, ~600-1100 genes) on 2 CPU cores: 4 members of width
+        # 32 instead of 10 of width 128 (the per-gene MLPs cost cells x genes x width^2), the published epochs;
+        # measured against the default ensemble in bench/grn_beeline_results.md
+        FAST_CPU: {"setting": "non-specific", "epochs": _NS["epochs"], "alpha": _NS["alpha"], "beta": _NS["beta"],
+                   "ensemble": 4, "hidden": 32},
         # DAZZLE's published defaults (TuftsBCB/dazzle runner.DEFAULT_DAZZLE_CONFIGS), on DeepSEM's ensemble
         "DAZZLE": {"setting": "non-specific", "epochs": 120, "alpha": 100.0, "beta": 1.0, "dropout_augmentation": 0.1,
                    "da_weight": 0.5, "nonzero_loss": True, "l1_delay": 5, "optimiser": "joint"},
+    },
+    preset_notes={
+        FAST_CPU: "about a minute on BEELINE-sized data (400-900 cells, 600-1,100 genes) on 2 CPU cores: 4 members "
+                  "of width 32 instead of 10 of width 128. Use it on a laptop; the default ensemble takes 6-10 minutes "
+                  "there (minutes on a GPU).",
+        "DAZZLE": "DAZZLE's published settings (dropout augmentation, one Adam optimiser, 120 epochs) on DeepSEM's "
+                  "ensemble; about 1.4x the default's time on a CPU (120 epochs instead of 90).",
     },
     simulation_params=(
         Param("noise", 1.0, "Latent noise in posterior standard deviations: z = mu + noise * sigma * n.", min=0.0,

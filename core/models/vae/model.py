@@ -31,9 +31,8 @@ from .data import Prepared, pick_layer, prepare, to_data_scale
 from .module import GMVAE as GMVAEModule
 from .module import VAE as VAEModule
 from .spec import SPECS
-from .train import TensorData, VAEPlan, default_epochs
+from .train import RowData, TensorData, VAEPlan, default_epochs
 
-INFER_BATCH = 2048
 
 
 def _pick_cells(n_obs: int, n_cells: int, rng: np.random.Generator) -> np.ndarray:
@@ -74,30 +73,34 @@ class VAE(BaseModel, LatentMixin, SimulateMixin, DenoiseMixin):
     def epochs(self) -> int:
         """The epochs to train: the parameter, or the size-aware rule when it is unset."""
         e = self.params["epochs"]
-        return int(e) if e is not None else default_epochs(len(self.data.x_in), self.params["batch_size"])
+        return int(e) if e is not None else default_epochs(len(self.data), self.params["batch_size"])
 
     def training_plan(self) -> VAEPlan:
         t = lambda a: None if a is None else torch.as_tensor(a, device=self.device)  # noqa: E731
         prep, p = self.data, self.params
-        return VAEPlan(self.module, TensorData(t(prep.x_in), t(prep.x_target), t(prep.log_library)),
+        # dense data live whole on the device; a sparse layer is densified one mini-batch at a time
+        data = RowData(prep, self.device) if prep.sparse else TensorData(t(prep.x_in), t(prep.x_target),
+                                                                           t(prep.log_library))
+        return VAEPlan(self.module, data,
                        epochs=self.epochs, lr=p["lr"], batch_size=p["batch_size"], beta=p["beta"],
                        kl_warmup=p["kl_warmup"], free_nats=p["free_nats"], seed=self.seed)
 
     def describe(self) -> str:
-        return (f"{self.spec.label}: {len(self.data.x_in)} cells x {len(self.genes)} genes, likelihood "
+        return (f"{self.spec.label}: {len(self.data)} cells x {len(self.genes)} genes, likelihood "
                 f"{self.params['likelihood']}, layer {self.state['layer'] or 'X'}, {self.epochs} epochs, "
                 f"device {self.device}")
 
     # ---- inference ---------------------------------------------------------------------------
     @torch.no_grad()
-    def _batched(self, fn, x_in: np.ndarray) -> np.ndarray:
+    def _batched(self, fn, prep: Prepared) -> np.ndarray:
+        """``fn`` of every cell's encoder input, a block of cells at a time (densified per block)."""
         self.module.eval()
-        x = torch.as_tensor(x_in, device=self.device)
-        return torch.cat([fn(x[i:i + INFER_BATCH]) for i in range(0, len(x), INFER_BATCH)]).cpu().numpy()
+        return torch.cat([fn(torch.as_tensor(x, device=self.device)).cpu()
+                          for _, x, _ in prep.chunks()]).numpy()
 
     def get_latent(self, adata: ad.AnnData | None = None) -> np.ndarray:
         """Posterior mean E[z|x] for each cell (the mixture mean for the GMVAE)."""
-        return self._batched(self.module.latent_mean, self._data_for(adata).x_in)
+        return self._batched(self.module.latent_mean, self._data_for(adata))
 
     # ---- denoising ---------------------------------------------------------------------------
     def get_denoised(self, adata: ad.AnnData | None = None, library: str | float = "observed", n_samples: int = 1,
@@ -120,16 +123,16 @@ class VAE(BaseModel, LatentMixin, SimulateMixin, DenoiseMixin):
                     size = -1.0
                 if size <= 0:
                     raise InputError(f"library must be 'observed' or a positive number, got {library!r}.")
-                lib = np.full((len(prep.x_in), 1), np.log(size), np.float32)
+                lib = np.full((len(prep), 1), np.log(size), np.float32)
         if int(n_samples) < 1:
             raise InputError("n_samples must be at least 1.")
         gen = torch.Generator().manual_seed(int(seed))
         self.module.eval()
         out = []
         with torch.no_grad():
-            for i in range(0, len(prep.x_in), INFER_BATCH):
-                x = torch.as_tensor(prep.x_in[i:i + INFER_BATCH], device=self.device)
-                lb = None if lib is None else torch.as_tensor(lib[i:i + INFER_BATCH], device=self.device)
+            for i, x_in, _ in prep.chunks():
+                x = torch.as_tensor(x_in, device=self.device)
+                lb = None if lib is None else torch.as_tensor(lib[i:i + len(x_in)], device=self.device)
                 m, v = self.module.encode(x)
                 acc = 0
                 for s in range(int(n_samples)):
@@ -188,7 +191,8 @@ class VAE(BaseModel, LatentMixin, SimulateMixin, DenoiseMixin):
         torch.manual_seed(seed)
         with torch.no_grad():
             self.module.eval()
-            m, v = self.module.encode(torch.as_tensor(prep.x_in, device=self.device))
+            m, v = (torch.cat(t) for t in zip(*(self.module.encode(torch.as_tensor(x, device=self.device))
+                                                 for _, x, _ in prep.chunks())))
             z = m + noise * v.sqrt() * torch.randn_like(m)
         lib = None if prep.log_library is None else torch.as_tensor(prep.log_library, device=self.device)
         src = self.adata if adata is None else adata
@@ -234,7 +238,7 @@ class GMVAE(VAE):
         return GMVAEModule(clusters=self.params["clusters"], balance=self.params["balance"], **self._module_kwargs())
 
     def get_cluster_probs(self, adata: ad.AnnData | None = None) -> np.ndarray:
-        return self._batched(self.module.cluster_probs, self._data_for(adata).x_in)
+        return self._batched(self.module.cluster_probs, self._data_for(adata))
 
     def get_clusters(self, adata: ad.AnnData | None = None) -> np.ndarray:
         """argmax_y q(y|x)."""

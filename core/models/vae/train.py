@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ..fit import LossOutput, TrainingPlan
@@ -40,9 +41,37 @@ class TensorData:
     def __len__(self) -> int:
         return self.x_in.shape[0]
 
+    @property
+    def device(self) -> torch.device:
+        return self.x_in.device
+
     def batch(self, idx: torch.Tensor):
         lib = None if self.log_library is None else self.log_library[idx]
         return self.x_in[idx], self.x_target[idx], lib
+
+
+class RowData:
+    """The same for data too big to hold dense (a sparse layer): each mini-batch's rows are densified on the CPU
+    (``prepared.rows``, core.models.vae.data) and moved to the device; only the library sizes are held whole."""
+
+    def __init__(self, prepared, device):
+        self.prepared, self._device = prepared, torch.device(device)
+        lib = prepared.log_library
+        self.log_library = None if lib is None else torch.as_tensor(lib, device=self._device)
+
+    def __len__(self) -> int:
+        return len(self.prepared)
+
+    @property
+    def device(self) -> torch.device:
+        return torch.device("cpu")  # the shuffle stays on the CPU: rows are taken from a scipy matrix
+
+    def batch(self, idx: torch.Tensor):
+        rows = idx.numpy()  # in the shuffled order, as TensorData gives them (dropout masks follow positions)
+        x_in, target = self.prepared.rows(rows)
+        t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(self._device)  # noqa: E731
+        lib = None if self.log_library is None else self.log_library[torch.from_numpy(rows).to(self._device)]
+        return t(x_in), t(target), lib
 
 
 def kl_weight(epoch: int, beta: float, kl_warmup: int) -> float:
@@ -76,7 +105,7 @@ class VAEPlan(TrainingPlan):
 
     def batches(self, epoch: int):
         n = len(self.data)
-        perm = torch.randperm(n, generator=self.gen).to(self.data.x_in.device)
+        perm = torch.randperm(n, generator=self.gen).to(self.data.device)
         for start in range(0, n, self.batch_size):
             idx = perm[start:start + self.batch_size]
             if idx.numel() < 2 and n >= 2:  # BatchNorm needs two cells
