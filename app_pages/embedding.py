@@ -118,7 +118,7 @@ with left:
             values, categorical = RV.regulon_values(activity, name), False
         else:
             values, categorical = V.colour_values(adata, method, kind, name)
-        title = f"{run.params.get('label', method)}: {name}"
+        title = f"{run.params.get('label', method)}: {name}" + (" regulon activity" if kind == "regulon" else "")
         density = adata.n_obs >= V.DENSITY_OFFER_CELLS and st.toggle(
             "Density view", value=adata.n_obs >= V.DENSITY_DEFAULT_CELLS, key="umap_density",
             help=f"{adata.n_obs:,} cells: draw the UMAP as a {V.DENSITY_BINS} x {V.DENSITY_BINS} image binned on the "

@@ -5,7 +5,7 @@ import streamlit as st
 from core.data.grn_inputs import CELL_CHOICES, DEFAULT_MAX_CELLS, DEFAULT_TOP_GENES, GENE_CHOICES, plan_grn_inputs
 from core.data.store import load_prepared
 from core.device import device_label, resolve_device
-from core.jobs.cluster_probe import cluster_choice
+from core.jobs.cluster_probe import cluster_choice, settings_stamp
 from core.jobs.launch import launch
 from core.errors import InputError
 from core.jobs.sweep import expand_grid, launch_sweep, split_values, sweepable
@@ -110,12 +110,13 @@ with st.expander("Sweep: try several values at once (quick parameter tuning)"):
 
 # ---- where to run ----------------------------------------------------------------------------------
 @st.cache_data(ttl=30, show_spinner="Asking the cluster…")
-def _cluster() -> tuple[bool, str, str | None]:
-    """(usable, why not / partitions, expected start) from the saved settings, sinfo and sbatch --test-only."""
+def _cluster(settings: str) -> tuple[bool, str, str]:
+    """(usable, why not / partitions, expected start) from the saved settings, sinfo and sbatch --test-only
+    (asked again after 30 s, or at once when the settings file changes)."""
     return cluster_choice()
 
 
-usable, cluster_words, start_words = _cluster()
+usable, cluster_words, start_words = _cluster(settings_stamp())
 where = "local"
 if usable:
     where = st.radio("Where to run", ["local", "slurm"], horizontal=True,

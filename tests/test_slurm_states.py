@@ -93,6 +93,8 @@ def test_forgotten_job_is_settled_from_its_log(slurm_run, tmp_path):
     answer["value"] = (None, None)  # no accounting, and SLURM no longer knows the job
     st = run.status
     assert st["state"] == "failed" and "time limit" in st["reason"] and "5 min" in st["reason"]
+    run.set_status("running", slurm_stderr=None, stopping="time limit")  # the node heard the warning; no log
+    assert run.state == "failed" and "time limit" in run.status["reason"]
     run2 = create_run("grn", "pearson", tmp_path / "none.h5ad", {})
     run2.set_status("running", executor="slurm", slurm_job_id="78", slurm_submitted=time.time() - 120)
     assert run2.state == "failed" and "no longer knows" in run2.status["reason"]
@@ -103,3 +105,56 @@ def test_cancel_requested_by_the_app_reads_cancelled(slurm_run):
     run.set_status("running", cancel_requested=time.time())
     answer["value"] = (SlurmJob("CANCELLED", source="scontrol"), None)
     assert run.state == "cancelled"
+
+
+def test_place_on_the_cluster_in_words():
+    from core.jobs.slurm import describe
+
+    assert describe({"state": "queued"}) is None  # a local run
+    assert describe({"executor": "slurm", "slurm_job_id": "12_3", "slurm_state": "PENDING",
+                     "slurm_reason": "Resources"}) == "On the cluster: SLURM job 12_3, pending (waiting for free resources)."
+    assert describe({"executor": "slurm", "slurm_job_id": "12", "slurm_state": "RUNNING"}) == "On the cluster: SLURM job 12, running."
+    assert "SLURM cannot tell" in describe({"executor": "slurm", "slurm_job_id": "12", "slurm_state": "unknown",
+                                            "slurm_reason": "SLURM cannot tell: squeue did not answer"})
+
+
+def test_runs_page_shows_a_pending_slurm_job_and_cancels_it(slurm_run, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    run, answer = slurm_run
+    answer["value"] = (SlurmJob("PENDING", "Resources", source="squeue"), None)
+    calls = []
+
+    def fake_call(args, timeout):  # scancel: SLURM then reports the job cancelled
+        calls.append(args)
+        answer["value"] = (SlurmJob("CANCELLED", source="scontrol"), None)
+        return 0, ""
+
+    monkeypatch.setattr(slurm, "_call", fake_call)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/runs.py")
+    at.query_params["run"] = run.id
+    at.run()
+    assert not at.exception
+    assert any("SLURM job 77, pending (waiting for free resources)" in c.value for c in at.caption)
+    assert not any("waiting for the device" in i.value for i in at.info)  # not this machine's queue
+    next(b for b in at.button if b.label == "Cancel run").click().run()
+    assert ["scancel", "77"] in calls and run.state == "cancelled"
+
+
+def test_settings_become_one_set_of_sbatch_lines():
+    from submitit.slurm.slurm import _make_sbatch_string
+
+    from core.jobs.cluster_config import ClusterConfig
+    from core.jobs.slurm import sbatch_parameters
+
+    cfg = ClusterConfig(partition="gpu", account="lab", gpus_per_job=2, cpus_per_job=4, mem_gb=1.5,
+                        time_limit_min=90, extra_sbatch=["--qos=normal", "#SBATCH --exclusive"])
+    script = _make_sbatch_string(command="true", folder="/tmp/x", time=5, additional_parameters=sbatch_parameters(cfg))
+    flags = [ln for ln in script.splitlines() if ln.startswith("#SBATCH")]
+    for want in ("--time=90", "--mem=1536M", "--cpus-per-task=4", "--partition=gpu", "--account=lab",
+                 "--gres=gpu:2", "--qos=normal", "--exclusive"):
+        assert f"#SBATCH {want}" in flags, (want, flags)
+    assert len({f.split("=")[0] for f in flags}) == len(flags)  # each option once (submitit's time=5 replaced)

@@ -27,19 +27,19 @@ def finished_embed_runs(root: Path | None = None) -> list[Run]:
 def comparison_table(runs: list[Run]) -> pd.DataFrame:
     """One row per run: model, (the sweep grid: one column per swept parameter, when runs belong to a sweep),
     likelihood, ASW (labels / clusters), ARI, NMI, active units, seconds."""
+    from ..jobs.sweep import add_grid_columns, plain_label
+
     rows = []
     for r in runs:
         m = r.metrics() if callable(getattr(r, "metrics", None)) else {}
         p = r.params.get("params", {}) or {}
         rows.append({
-            "run": r.id, "model": r.params.get("label") or r.params.get("method"),
+            "run": r.id, "model": plain_label(r.params),
             "likelihood": p.get("likelihood") or m.get("likelihood") or "—",
             "ASW labels": m.get("asw_labels"), "ASW clusters": m.get("asw_clusters"), "ARI": m.get("ari"),
             "NMI": m.get("nmi"), "active units": m.get("active_units"), "latent dim": m.get("latent_dim"),
             "seconds": m.get("seconds"),
         })
-    from ..jobs.sweep import add_grid_columns
-
     return add_grid_columns(pd.DataFrame(rows), runs)
 
 

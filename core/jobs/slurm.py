@@ -233,6 +233,8 @@ def reconcile(run: Run, st: dict[str, Any]) -> dict[str, Any]:
     logs = _read_logs(st)
     if job is None or job.state in ("CANCELLED", "COMPLETED", "FAILED"):
         job = state_from_log(logs) or job
+    if job is None and st.get("stopping") == "time limit":  # the node heard SLURM's time-limit warning
+        job = SlurmJob("TIMEOUT")
     if job is None:
         if time.time() - float(st.get("slurm_submitted") or 0) < 30:
             return st  # a moment after sbatch: let SLURM catch up
@@ -252,13 +254,35 @@ def _see(st: dict[str, Any]) -> str:
     return f" See the job's log: {st['slurm_stderr']}." if st.get("slurm_stderr") else ""
 
 
+_PENDING_WORDS = {"Resources": "waiting for free resources", "Priority": "other jobs come first",
+                  "Dependency": "waiting for another job", "BeginTime": "waiting for its start time",
+                  "ReqNodeNotAvail": "the requested nodes are not available", "None": "about to start"}
+
+
+def describe(st: dict[str, Any]) -> str | None:
+    """A SLURM run's place on the cluster in words (None for local runs), e.g. 'On the cluster: SLURM job 12,
+    pending (waiting for free resources).'"""
+    if st.get("executor") != "slurm":
+        return None
+    job = st.get("slurm_job_id")
+    if not job:
+        return "On the cluster: being submitted to SLURM."
+    state = str(st.get("slurm_state") or "").lower()
+    reason = str(st.get("slurm_reason") or "")
+    if state == "pending":
+        state = f"pending ({_PENDING_WORDS.get(reason, reason or 'in the queue')})"
+    elif state == "unknown":
+        state = reason
+    return f"On the cluster: SLURM job {job}" + (f", {state}." if state else ".")
+
+
 # --- on the node ----------------------------------------------------------------------------------------------
 
 class NodeJob:
     """What submitit runs on the node: ``python -m core train RUN_DIR`` (output appended to stdout.txt).
 
-    submitit signals the job shortly before its time limit and raises in here; the run then ends ``failed``
-    with the time limit in words (SLURM would otherwise kill it a moment later)."""
+    Shortly before the time limit submitit's signal raises in here: the run records that the limit is near
+    (``stopping``) and goes on until SLURM ends the job (state TIMEOUT), unless it finishes first."""
 
     def __init__(self, run_dir: str, time_limit_min: int):
         self.run_dir, self.time_limit_min = str(run_dir), int(time_limit_min)
@@ -269,23 +293,20 @@ class NodeJob:
         env.setdefault("PYTHONUNBUFFERED", "1")
         with open(Path(self.run_dir) / "stdout.txt", "ab") as out:
             proc = subprocess.Popen([sys.executable, "-m", "core", "train", self.run_dir], stdout=out,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=str(REPO_ROOT))
-            try:
-                return proc.wait()
-            except BaseException as exc:  # submitit's UncompletedJobError (time limit), or an interrupt
-                timed_out = "timed-out" in str(exc)
-                run = Run(Path(self.run_dir))
-                if timed_out:
-                    run.set_status(None, stopping="time limit")
-                proc.send_signal(signal.SIGTERM)
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=str(REPO_ROOT),
+                                    preexec_fn=_ignore_warning_signal)
+            while True:
                 try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                if timed_out and run.status_raw().get("state") in ACTIVE + ("cancelled",):
-                    _, reason = final_reason(SlurmJob("TIMEOUT", time_limit=str(self.time_limit_min)))
-                    run.set_status("failed", ended=time.time(), reason=reason, slurm_state="TIMEOUT")
-                raise
+                    return proc.wait()
+                except Exception as exc:  # submitit's UncompletedJobError: the time limit (or preemption) is near
+                    Run(Path(self.run_dir)).set_status(
+                        None, stopping="time limit" if "timed-out" in str(exc) else "preempted")
+
+
+def _ignore_warning_signal() -> None:
+    """In the run's process: ignore SLURM's time-limit warning (SIGUSR2, sent to every process of the job;
+    its default action would kill the run at once). Runs between fork and exec; SIG_IGN survives exec."""
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
 
 
 # --- the executor -----------------------------------------------------------------------------------------------
@@ -313,9 +334,6 @@ class SlurmExecutor(Executor):
 
         ex = submitit.SlurmExecutor(folder=str(folder / "%j"), python=cfg.python or sys.executable,
                                     max_num_timeout=0)
-        extra: dict[str, Any] = dict(cfg.sbatch_options())
-        if cfg.gpus_per_job:
-            extra.setdefault("gres", f"gpu:{int(cfg.gpus_per_job)}")
         from .workspace import home
 
         setup = list(cfg.setup) + [
@@ -323,11 +341,10 @@ class SlurmExecutor(Executor):
             f"export SCGRN_HOME={_q(str(home()))}",
         ]
         ex.update_parameters(
-            time=int(cfg.time_limit_min), mem=f"{int(round(cfg.mem_gb * 1024))}M", cpus_per_task=int(cfg.cpus_per_job),
-            partition=cfg.partition or None, account=cfg.account or None, job_name="scgrn",
+            job_name="scgrn", time=int(cfg.time_limit_min),
             # submitit's time-limit signal: long enough before the end to record it, short for short limits
             signal_delay_s=int(min(90, max(10, cfg.time_limit_min * 60 // 20))),
-            setup=setup, additional_parameters=extra or None,
+            setup=setup, additional_parameters=sbatch_parameters(cfg),
         )
         return ex
 
@@ -385,6 +402,18 @@ class SlurmExecutor(Executor):
 
     def is_active(self, run: Run) -> bool:
         return run.state in ACTIVE
+
+
+def sbatch_parameters(cfg: ClusterConfig) -> dict[str, Any]:
+    """The settings' sbatch options (``cluster_probe.sbatch_args``, the one mapping) as submitit's
+    ``additional_parameters``: {"time": "60", "mem": "8192M", "cpus_per_task": "2", "exclusive": True, ...}."""
+    from .cluster_probe import sbatch_args
+
+    out: dict[str, Any] = {}
+    for arg in sbatch_args(cfg):
+        name, sep, value = arg[2:].partition("=")
+        out[name.replace("-", "_")] = value if sep else True  # submitit writes "_" as "-"
+    return out
 
 
 def _q(text: str) -> str:
