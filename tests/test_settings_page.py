@@ -85,3 +85,26 @@ def test_train_page_says_why_the_cluster_is_not_offered(workspace, no_slurm):
     _no_exceptions(at)
     assert not any(r.label == "Where to run" for r in at.radio)
     assert any("Unable to contact slurm controller" in c.value for c in at.caption)
+
+
+def test_train_page_offers_the_cluster_with_its_expected_start(workspace, tmp_path, monkeypatch):
+    """Stand-in sinfo / sbatch on PATH (the real cluster is exercised by tests/test_browser_sweep.py)."""
+    from core.jobs.cluster_config import ClusterConfig, save_config
+
+    bin_dir = tmp_path / "slurm_bin"
+    bin_dir.mkdir()
+    (bin_dir / "sinfo").write_text("#!/bin/sh\necho 'debug* up 1 idle'\n")
+    (bin_dir / "sbatch").write_text("#!/bin/sh\necho \"sbatch: Job 5 to start at $(date +%Y-%m-%dT%H:%M:%S) "
+                                    "using 1 processors on nodes vm in partition debug\" >&2\n")
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    save_config(ClusterConfig(enabled=True, time_limit_min=45))
+    at = _page("app_pages/train.py").run()
+    _no_exceptions(at)
+    where = next(r for r in at.radio if r.label == "Where to run")
+    assert where.value == "local" and list(where.options) == ["This machine", "The cluster (SLURM)"]
+    assert not any("would start" in c.value for c in at.caption)
+    where.set_value("slurm").run()
+    words = " ".join(c.value for c in at.caption)
+    assert "debug* (1 node idle)" in words and "would start now" in words and "at most 45 min" in words

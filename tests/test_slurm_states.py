@@ -142,3 +142,19 @@ def test_runs_page_shows_a_pending_slurm_job_and_cancels_it(slurm_run, monkeypat
     assert not any("waiting for the device" in i.value for i in at.info)  # not this machine's queue
     next(b for b in at.button if b.label == "Cancel run").click().run()
     assert ["scancel", "77"] in calls and run.state == "cancelled"
+
+
+def test_settings_become_one_set_of_sbatch_lines():
+    from submitit.slurm.slurm import _make_sbatch_string
+
+    from core.jobs.cluster_config import ClusterConfig
+    from core.jobs.slurm import sbatch_parameters
+
+    cfg = ClusterConfig(partition="gpu", account="lab", gpus_per_job=2, cpus_per_job=4, mem_gb=1.5,
+                        time_limit_min=90, extra_sbatch=["--qos=normal", "#SBATCH --exclusive"])
+    script = _make_sbatch_string(command="true", folder="/tmp/x", time=5, additional_parameters=sbatch_parameters(cfg))
+    flags = [ln for ln in script.splitlines() if ln.startswith("#SBATCH")]
+    for want in ("--time=90", "--mem=1536M", "--cpus-per-task=4", "--partition=gpu", "--account=lab",
+                 "--gres=gpu:2", "--qos=normal", "--exclusive"):
+        assert f"#SBATCH {want}" in flags, (want, flags)
+    assert len({f.split("=")[0] for f in flags}) == len(flags)  # each option once (submitit's time=5 replaced)

@@ -334,9 +334,6 @@ class SlurmExecutor(Executor):
 
         ex = submitit.SlurmExecutor(folder=str(folder / "%j"), python=cfg.python or sys.executable,
                                     max_num_timeout=0)
-        extra: dict[str, Any] = dict(cfg.sbatch_options())
-        if cfg.gpus_per_job:
-            extra.setdefault("gres", f"gpu:{int(cfg.gpus_per_job)}")
         from .workspace import home
 
         setup = list(cfg.setup) + [
@@ -344,11 +341,10 @@ class SlurmExecutor(Executor):
             f"export SCGRN_HOME={_q(str(home()))}",
         ]
         ex.update_parameters(
-            time=int(cfg.time_limit_min), mem=f"{int(round(cfg.mem_gb * 1024))}M", cpus_per_task=int(cfg.cpus_per_job),
-            partition=cfg.partition or None, account=cfg.account or None, job_name="scgrn",
+            job_name="scgrn", time=int(cfg.time_limit_min),
             # submitit's time-limit signal: long enough before the end to record it, short for short limits
             signal_delay_s=int(min(90, max(10, cfg.time_limit_min * 60 // 20))),
-            setup=setup, additional_parameters=extra or None,
+            setup=setup, additional_parameters=sbatch_parameters(cfg),
         )
         return ex
 
@@ -406,6 +402,18 @@ class SlurmExecutor(Executor):
 
     def is_active(self, run: Run) -> bool:
         return run.state in ACTIVE
+
+
+def sbatch_parameters(cfg: ClusterConfig) -> dict[str, Any]:
+    """The settings' sbatch options (``cluster_probe.sbatch_args``, the one mapping) as submitit's
+    ``additional_parameters``: {"time": "60", "mem": "8192M", "cpus_per_task": "2", "exclusive": True, ...}."""
+    from .cluster_probe import sbatch_args
+
+    out: dict[str, Any] = {}
+    for arg in sbatch_args(cfg):
+        name, sep, value = arg[2:].partition("=")
+        out[name.replace("-", "_")] = value if sep else True  # submitit writes "_" as "-"
+    return out
 
 
 def _q(text: str) -> str:
