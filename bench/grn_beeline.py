@@ -129,10 +129,23 @@ def last_json(text: str) -> dict:
     return {}
 
 
+def edge_path(job: Job, case: Path, work: Path, seed: int) -> Path:
+    stem = job.label.replace(' ', '_').replace('(', '').replace(')', '').replace(',', '').replace('+', 'p')
+    return work / f"{case.name}_{stem}_seed{seed}.tsv"
+
+
+def saved_run(job: Job, case: Path, work: Path, seed: int) -> dict | None:
+    """A finished run's record (edges + ``.run.json`` beside them) from an earlier invocation, else None."""
+    out = edge_path(job, case, work, seed)
+    side = out.with_suffix(".run.json")
+    if not (out.is_file() and side.is_file()):
+        return None
+    return {**json.loads(side.read_text()), "edges": out}
+
+
 def run_job(job: Job, case: Path, tfs_file: Path, work: Path, seed: int, threads: int | None = None) -> dict:
     expr = case / "expression.csv"
-    stem = job.label.replace(' ', '_').replace('(', '').replace(')', '').replace(',', '').replace('+', 'p')
-    out = work / f"{case.name}_{stem}_seed{seed}.tsv"
+    out = edge_path(job, case, work, seed)
     if job.kind == "regdiffusion":
         cmd = [REGDIFF_PY, str(ROOT / "bench" / "regdiffusion_worker.py"), str(expr), str(tfs_file), str(out), "--seed", str(seed), *job.cli_args]
     else:
@@ -146,8 +159,9 @@ def run_job(job: Job, case: Path, tfs_file: Path, work: Path, seed: int, threads
     if code != 0:
         tail = " | ".join(text.strip().splitlines()[-2:])
         return {"error": f"exit {code}: {tail[-300:]}"}
-    return {"edges": out, "wall": wall, "cpu": cpu, "peak_mb": peak_mb, "info": info,
-            "load": (load0 + os.getloadavg()[0]) / 2}
+    rec = {"wall": wall, "cpu": cpu, "peak_mb": peak_mb, "info": info, "load": (load0 + os.getloadavg()[0]) / 2}
+    out.with_suffix(".run.json").write_text(json.dumps(rec))
+    return {**rec, "edges": out}
 
 
 def random_scores(case: Path, network: str, seeds: int = 10) -> tuple[float, float]:
@@ -221,6 +235,9 @@ def main(argv=None) -> int:
                     help="consensus (core.grn.consensus, default rule) of these methods' networks, per seed, e.g. deepsem-fast+regdiffusion")
     ap.add_argument("--jobs", type=int, default=1, help="runs at a time (each its own process)")
     ap.add_argument("--threads", type=int, default=None, help="threads per run (OMP_NUM_THREADS and DeepSEM threads)")
+    ap.add_argument("--reuse", action="store_true", help="score runs already finished in --work instead of running them again")
+    ap.add_argument("--score-only", action="store_true", help="only score runs finished in --work (implies --reuse)")
+    ap.add_argument("--seed-major", action="store_true", help="run every method's first seed before any second seed")
     ap.add_argument("--jsonl", help="append one JSON line per scored run here (partial results survive)")
     ap.add_argument("--out", help="also write the table (markdown) here")
     ap.add_argument("--work", help="folder for edge files and logs (default: a temporary folder)")
@@ -269,15 +286,23 @@ def main(argv=None) -> int:
                 continue
             for seed in (seeds[:1] if job.key in args.once else seeds):
                 tasks.append((job, targets, seed))
+        if args.seed_major:
+            tasks.sort(key=lambda t: seeds.index(t[2]))
         edges_of: dict[tuple[str, int], Path] = {}
 
         def go(task):
             job, targets, seed = task
+            if args.reuse or args.score_only:
+                saved = saved_run(job, case, work, seed)
+                if saved is not None or args.score_only:
+                    return task, saved or {"error": "not run (--score-only)"}
             return task, run_job(job, case, tfs_file, work, seed, args.threads)
 
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             for (job, targets, seed), r in pool.map(go, tasks):
                 if "error" in r:
+                    if args.score_only:
+                        continue
                     print(f"  {job.label} seed {seed}: FAILED {r['error']}", flush=True)
                     for n in targets:
                         record({"case": case_name, "network": n, "method": job.label, "seed": seed, "note": r["error"][:120]})
