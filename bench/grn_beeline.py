@@ -80,6 +80,8 @@ def plan(methods: list[str], quick: bool) -> list[Job]:
             jobs.append(Job(f"{m} cell-type-specific", "deepsem", ("Specific",), ["--setting", "cell-type-specific", *ens, *epochs], key=m + "-cts"))
         elif m == "deepsem-fast":  # issue 19: the fast CPU preset (non-specific networks)
             jobs.append(Job("DeepSEM fast CPU preset", "deepsem", ("STRING", "NonSpecific"), ["--setting", "fast CPU", *epochs], key=m))
+        elif m == "deepsem-3x64":  # a fast-preset candidate: 3 members of width 64
+            jobs.append(Job("DeepSEM NS, 3 members x width 64", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", "--ensemble", "3", "--param", "hidden=64", *epochs], key=m))
         elif m == "deepsem1-ns":
             jobs.append(Job("DeepSEM NS, 1 member", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", "--ensemble", "1", *epochs], key=m))
         elif m == "deepsem-ens10-ns":
@@ -324,7 +326,7 @@ def main(argv=None) -> int:
         for pair in args.consensus:
             keys = pair.split("+")
             for seed in seeds:
-                paths = [edges_of.get((k, seed)) or edges_of.get((k, seeds[0])) for k in keys]
+                paths = [edges_of.get((k, seeds[0] if k in args.once else seed)) for k in keys]
                 if any(p is None for p in paths):
                     continue
                 t0 = time.perf_counter()
