@@ -19,6 +19,7 @@ PAGES = [
     st.Page("app_pages/grn.py", title="GRN", icon=":material/hub:"),
     st.Page("app_pages/embedding.py", title="Embedding", icon=":material/scatter_plot:"),
     st.Page("app_pages/simulation.py", title="Simulation", icon=":material/science:"),
+    st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
 
 st.navigation(PAGES).run()

@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+import plotly.express as px
+import plotly.graph_objects as go
+
+from core.embedding import explore as E
 from core.embedding import regulon_views as RV
 from core.embedding import views as V
 from core.grn.regulons import DEFAULT_TOP_TARGETS
@@ -114,9 +118,20 @@ with left:
             values, categorical = RV.regulon_values(activity, name), False
         else:
             values, categorical = V.colour_values(adata, method, kind, name)
-        fig = V.umap_figure(adata, values, categorical, title=f"{run.params.get('label', method)}: {name}")
-        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("lasso", "box"), key=f"umap_{run.id}",
-                                width="stretch")
+        title = f"{run.params.get('label', method)}: {name}" + (" regulon activity" if kind == "regulon" else "")
+        density = adata.n_obs >= V.DENSITY_OFFER_CELLS and st.toggle(
+            "Density view", value=adata.n_obs >= V.DENSITY_DEFAULT_CELLS, key="umap_density",
+            help=f"{adata.n_obs:,} cells: draw the UMAP as a {V.DENSITY_BINS} x {V.DENSITY_BINS} image binned on the "
+                 "server instead of one WebGL point per cell.")
+        if density:
+            fig, what = V.density_figure(adata, values, categorical, title=title)
+            st.plotly_chart(fig, key=f"umap_density_{run.id}", width="stretch")
+            st.caption(what)
+            event = None
+        else:
+            fig = V.umap_figure(adata, values, categorical, title=title)
+            event = st.plotly_chart(fig, on_select="rerun", selection_mode=("lasso", "box"), key=f"umap_{run.id}",
+                                    width="stretch")
 with right:
     cells = V.selected_cells(event, fig)
     st.markdown(f"**Selection:** {len(cells)} cells")
@@ -127,9 +142,95 @@ with right:
             _load.clear()
             st.success(f"Saved obs['{sel_name}'] ({len(cells)} cells) into {V.ARTIFACT}.")
             st.rerun()
-    st.download_button("Download AnnData (.h5ad)", data=(run.path / V.ARTIFACT).read_bytes(),
+    st.download_button("Download AnnData (.h5ad)", data=lambda p=run.path / V.ARTIFACT: p.read_bytes(),
                        file_name=f"{run.id}_embedding.h5ad", mime="application/octet-stream")
 
+# ---- raw vs denoised ------------------------------------------------------------------------------
+if E.can_denoise(run):
+    st.subheader("Raw vs denoised expression")
+
+    @st.cache_resource(max_entries=4, show_spinner="Denoising every cell with the trained model (once per run)…")
+    def _denoised(path: str, mtime: float):
+        return E.denoised(run, adata)
+
+    genes = V.colour_options(adata, method)["gene"]
+    gene = st.selectbox("Gene", genes, key=f"denoise_gene_{run.id}",
+                        index=genes.index(name) if kind == "gene" and name in genes else 0)
+    with user_errors():
+        den = _denoised(str(run.path), (run.path / V.ARTIFACT).stat().st_mtime)
+        raw, clean, scale = E.gene_raw_and_denoised(adata, den, gene)
+        cols = st.columns(2)
+        for col, values, what in ((cols[0], raw, "raw"), (cols[1], clean, "denoised")):
+            fig = V.umap_figure(adata, values, False, title=f"{gene}, {what}")
+            fig.update_layout(height=420, dragmode="pan")
+            col.plotly_chart(fig, width="stretch", key=f"den_{what}_{run.id}")
+        st.caption(f"Both on the scale {scale}. Denoised = the model's expected expression per cell (the decoder's "
+                   "mean at the cell's latent position, before zero inflation): the sampling noise and dropouts of "
+                   "the raw counts are gone. The whole layer is cached in the run folder (denoised.h5ad); "
+                   "`scgrn denoise` writes it for any data.")
+
+# ---- latent interpolation -------------------------------------------------------------------------
+if E.can_interpolate(run):
+    st.subheader("Latent interpolation")
+    st.caption("Pick two groups of cells; the model walks the straight line between their latent centres, decodes "
+               "each step and shows the genes that change most along the way.")
+    choices = E.group_choices(adata)
+    LASSO = "(the lasso / box selection above)"
+    picked = []
+    cols = st.columns(2)
+    for col, letter, default in ((cols[0], "A", 0), (cols[1], "B", 1)):
+        with col:
+            source = st.selectbox(f"Group {letter} from", [*choices, LASSO], key=f"interp_src_{letter}_{run.id}")
+            if source == LASSO:
+                picked.append(("cells", None, None, f"selection ({len(cells)} cells)"))
+            else:
+                vals = choices[source]
+                value = st.selectbox(f"Group {letter}: {source} =", vals, key=f"interp_val_{letter}_{run.id}",
+                                     index=min(default, len(vals) - 1))
+                picked.append(("column", source, value, f"{source} {value}"))
+    c = st.columns(3)
+    n_steps = int(c[0].slider("Steps along the line", 5, 50, 20, key=f"interp_steps_{run.id}"))
+    n_top = int(c[1].slider("Genes in the heatmap", 5, 50, 20, key=f"interp_top_{run.id}"))
+    state_key = f"interp_{run.id}"
+    if c[2].button("Walk the latent line", type="primary", key=f"interp_go_{run.id}"):
+        with user_errors():
+            masks = [E.group(adata, kind_, col_, val_, cells=cells, what=f"Group {letter}")
+                     for (kind_, col_, val_, _), letter in zip(picked, "AB")]
+            labels = (picked[0][3], picked[1][3])
+            st.session_state[state_key] = (E.interpolate_run(run, adata, *masks, n_steps=n_steps, labels=labels),
+                                           masks, labels)
+    if state_key in st.session_state:
+        path, masks, labels = st.session_state[state_key]
+        left, right = st.columns([1, 1])
+        with left:
+            fig = V.umap_figure(adata, E.group_labels(*masks, labels), True, title="The path over the UMAP")
+            if path.umap is not None:
+                fig.add_trace(go.Scatter(x=path.umap[:, 0], y=path.umap[:, 1], mode="lines+markers", name="path A → B",
+                                         line=dict(color="black", width=3),
+                                         marker=dict(size=8, color=path.t, colorscale="Plasma", showscale=False),
+                                         hovertext=[f"t = {t:.2f}" for t in path.t]))
+            fig.update_layout(height=480, dragmode="pan")
+            st.plotly_chart(fig, width="stretch", key=f"interp_umap_{run.id}")
+        with right:
+            heat = path.heatmap(n_top)
+            fig = px.imshow(heat, aspect="auto", color_continuous_scale="Viridis",
+                            labels=dict(x=f"t (0 = {labels[0]}, 1 = {labels[1]})", y="gene",
+                                        color="log1p per 10k"),
+                            title=f"The {len(heat)} genes that change most along the path")
+            fig.update_layout(height=480, margin=dict(l=10, r=10, t=40, b=10))
+            st.plotly_chart(fig, width="stretch", key=f"interp_heat_{run.id}")
+        top = path.top_genes(n_top)
+        st.dataframe(top, width="stretch", column_config={
+            "start": st.column_config.NumberColumn("start (A)", format="%.3g"),
+            "end": st.column_config.NumberColumn("end (B)", format="%.3g"),
+            "log1p_change": st.column_config.NumberColumn("change (log1p, B − A)", format="%.3f"),
+            "log1p_range": st.column_config.NumberColumn("range along the path (log1p)", format="%.3f"),
+            "monotonic": st.column_config.CheckboxColumn("monotonic")})
+        d = st.columns(2)
+        d[0].download_button("Download the decoded path (.csv)", path.to_csv(), file_name=f"interpolation_{run.id}.csv",
+                             mime="text/csv")
+        d[1].download_button("Download the gene changes (.csv)", path.changes().to_csv(),
+                             file_name=f"interpolation_genes_{run.id}.csv", mime="text/csv")
 # ---- regulon specificity -------------------------------------------------------------------------
 if activity is not None:
     st.subheader("Regulon specificity per cluster")

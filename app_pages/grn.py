@@ -46,7 +46,7 @@ with user_errors():
                                "target, or a top share of all edges. The raw weight at the cut is shown below.")
     options = cut_steps(mode, len(edges))
     value = c[1].select_slider(
-        MODES[mode], options=options, value=default_step(mode, len(edges)), key=f"cut_{mode}_{run.id}",
+        MODES[mode], options=options, value=default_step(mode, len(edges), len(net.genes())), key=f"cut_{mode}_{run.id}",
         format_func=(lambda v: "all" if v == len(edges) else f"{v:,}") if mode == "top_k"
         else (lambda v: f"{v:g} %") if mode == "quantile" else str,
         help="The node layout stays fixed while it moves.",
@@ -79,6 +79,7 @@ with user_errors():
     if prec is not None:
         m[4].metric("Precision of shown edges", f"{prec['precision']:.1%}",
                     delta=f"{prec['ratio']:.1f}× random ({prec['random']:.1%})", delta_color="off",
+                    delta_arrow="up" if prec["ratio"] > 1 else "down" if prec["ratio"] < 1 else "off",
                     help=f"{prec['hits']:,} of the {prec['n_shown']:,} shown candidate edges are in the reference; "
                          f"edges drawn at random from the same {prec['n_candidates']:,} candidate pairs would "
                          f"reach {prec['random']:.2%}.")
@@ -212,13 +213,14 @@ with user_errors():
                                             help="The runs launched together as one grid on the Train page.")
         same = [r for r in done if r.params.get("dataset") == run.params.get("dataset")
                 and (not only_sweep or r.params.get("sweep_id") == sweep_id)]
-        st.dataframe(scores_table(same[::-1]), hide_index=True, width="stretch",
-                     column_config={"EPR": st.column_config.NumberColumn(format="%.3f"),
-                                    "AUPRC ratio": st.column_config.NumberColumn(format="%.3f"),
-                                    "seconds": st.column_config.NumberColumn(format="%.1f")})
-        st.caption("EPR: early precision ratio, AUPRC ratio: area under the precision-recall curve over the edge "
-                   "density; 1 = random, empty without a reference network. Runs of a sweep show one column per "
-                   "swept parameter, oldest run first.")
+        scores = scores_table(same[::-1])
+        best = [c for c in ("EPR", "AUPRC ratio") if scores[c].notna().any()]
+        st.dataframe(scores.style.format({"EPR": "{:.3f}", "AUPRC ratio": "{:.3f}", "seconds": "{:.1f}"}, na_rep="—")
+                     .highlight_max(subset=best, color="#d7ecdf"), hide_index=True, width="stretch",
+                     column_config={"model": st.column_config.TextColumn(width="medium")})
+        st.caption("EPR: early precision ratio; AUPRC ratio: area under the precision-recall curve over the edge "
+                   "density; 1 = random, empty without a reference network; the best of each is shaded. Runs of a "
+                   "sweep show one column per swept parameter, oldest run first.")
         st.markdown("**Two networks side by side**")
         others = [r for r in done if r.id != run.id]
         if not others:

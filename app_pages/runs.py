@@ -6,10 +6,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.jobs.executor import default_executor
+from core.jobs.executor import executor_for
+from core.jobs.slurm import describe as slurm_words
 from core.jobs.rundir import ACTIVE, epoch_readings, list_runs, loss_terms
+from core.jobs.cluster_probe import queued_start
 from core.jobs.sweep import sweep_groups
-from ui.sweeps import sweep_table, sweep_title
+from ui.sweeps import SCORE_LABELS, sweep_table, sweep_title
 from ui.common import (STATE_COLORS, STATE_ICONS, headline_metrics, human_duration, metrics_table, params_table,
                        reading_title, run_title)
 
@@ -26,7 +28,7 @@ def table() -> None:
     rows = []
     for r in list_runs():
         prog = r.progress()
-        rows.append({"state": r.state, "model": r.params.get("label"), "dataset": r.params.get("dataset_name"),
+        rows.append({"state": r.state, "model": r.params.get("label"), "dataset": r.params.get("dataset_name") or "—",
                      "epoch": f"{prog[-1]['epoch']}/{prog[-1]['n_epochs']}" if prog else "",
                      "device": r.status.get("device"),
                      "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.params.get("created", 0))),
@@ -48,7 +50,15 @@ def sweeps() -> None:
     for i, members in enumerate(groups.values()):
         with st.expander(sweep_title(members), expanded=i == 0):
             st.dataframe(sweep_table(members), hide_index=True, width="stretch",
-                         column_config={"id": st.column_config.TextColumn("id", width="medium")})
+                         column_config={"id": st.column_config.TextColumn("id", width="medium"),
+                                        **{k: st.column_config.NumberColumn(format="%.3f") for k in SCORE_LABELS},
+                                        "Seconds": st.column_config.NumberColumn(format="%.1f")})
+            done = [r for r in members if r.state == "finished"]
+            target = {"grn": ("app_pages/grn.py", "the GRN page's Compare runs tab"),
+                      "embed": ("app_pages/embedding.py", "the Embedding page")}.get(members[0].params.get("task"))
+            if done and target:
+                st.page_link(target[0], label=f"Compare the finished runs side by side on {target[1]}",
+                             icon=":material/compare:", query_params={"run": done[0].id})
 
 
 sweeps()
@@ -58,6 +68,11 @@ wanted = st.query_params.get("run")
 run = st.selectbox("Run", runs, index=ids.index(wanted) if wanted in ids else 0, format_func=run_title)
 if st.query_params.get("run") != run.id:
     st.query_params["run"] = run.id
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def _slurm_start(job_id: str) -> str | None:
+    return queued_start(job_id)
 
 
 @st.fragment(run_every=1.0)
@@ -81,7 +96,14 @@ def live(run) -> None:
         if stage and done:
             st.info(f":material/pending: Training is done; now: **{stage}**. This step has no epochs, so there is "
                     "no time estimate; it usually takes seconds to a minute.")
-    if state == "queued":
+    on_cluster = slurm_words(st_)
+    if on_cluster:
+        st.caption(on_cluster)
+        if state == "queued" and st_.get("slurm_job_id"):
+            start = _slurm_start(str(st_.get("slurm_job_id")))
+            st.info("Queued on the cluster: " + (f"SLURM expects it to start {start}." if start
+                                                 else "SLURM cannot tell yet when it will start."))
+    elif state == "queued":
         st.info("Queued: waiting for the device (one job at a time per device, first come first served).")
     if state == "failed":
         st.error(f"Failed: {st_.get('reason')}")
@@ -118,7 +140,7 @@ def live(run) -> None:
                               xaxis=dict(title="epoch", tickformat="d", dtick=None if len(prog) > 10 else 1))
             cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"loss_{run.id}_{k}")
     if state in ACTIVE and st.button("Cancel run", key=f"cancel_{run.id}"):
-        default_executor().cancel(run)
+        executor_for(run).cancel(run)
         st.rerun()
     with st.expander("Log"):
         st.code(run.log_tail() or "(empty)", language=None)

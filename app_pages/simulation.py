@@ -13,6 +13,7 @@ from core.jobs.rundir import ACTIVE, list_runs
 from core.registry import get_method, methods
 from core.embedding.views import qualitative_palette, tidy_log_axes
 from core.simulation.advice import undertrained
+from core.simulation.compare import sample_sizes
 from core.simulation.side_by_side import (FIGURES, best_per_figure, default_selection, figures_table,
                                           grn_consistency_table, same_data_simulations, shared_cluster_proportions,
                                           simulator_name)
@@ -125,7 +126,7 @@ transform = {"lognorm": "library-size normalised and log1p-transformed", "log1p"
 st.caption(f"{s['n_sim']} simulated vs {real_what}, {s['n_genes']} genes; values {transform} "
            f"before PCA ({s.get('n_pcs')} components). Simulated from "
            f"{run_title(src_run) if src_run is not None else 'a deleted run'}"
-           + (": " + ", ".join(f"{k} {v}" for k, v in opts.items()) if opts else "") + ".")
+           + (": " + ", ".join(f"{k} {v}" for k, v in opts.items()) if opts else "") + ". " + sample_sizes(s))
 sim_file = sim_run.artifact("simulated.h5ad")
 if sim_file.exists():
     st.download_button("Download simulated cells (.h5ad)", sim_file.read_bytes(), file_name=f"simulated_{sim_run.id}.h5ad",

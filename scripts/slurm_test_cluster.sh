@@ -65,12 +65,16 @@ NODE_LINE=$(slurmd -C | head -1)
 MEM=$(echo "$NODE_LINE" | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
 MEM=$(( MEM * 9 / 10 ))
 NODE_LINE=$(echo "$NODE_LINE" | sed "s/^NodeName=[^ ]*/NodeName=$HOST/; s/RealMemory=[0-9]*/RealMemory=$MEM/")
+CTLD_HOST=$HOST
+if ! getent hosts "$HOST" >/dev/null; then  # a host name that does not resolve: give SLURM the address
+    CTLD_HOST="$HOST(127.0.0.1)"; NODE_LINE="$NODE_LINE NodeAddr=127.0.0.1"
+fi
 mkdir -p "$CONF_DIR" "$STATE" "$SPOOL" "$LOGS"
 if [ ! -f "$CONF" ] || grep -q "$MARK" "$CONF"; then
     cat >"$CONF" <<EOF
 $MARK (scripts/slurm_test_cluster.sh); rewritten on each start
 ClusterName=scgrntest
-SlurmctldHost=$HOST
+SlurmctldHost=$CTLD_HOST
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge

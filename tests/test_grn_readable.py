@@ -46,6 +46,8 @@ def test_rank_cuts():
     assert len(cut_edges(e, "quantile", 10)) == round(len(e) * 0.1)
     assert cut_steps("top_k", 120)[-1] == 120 and default_step("top_k", 120) == 120
     assert default_step("top_k", 10_000) == 300
+    assert default_step("top_k", 10_000, n_genes=5_000) == 300
+    assert default_step("top_k", 720, n_genes=60) == 100  # ~2 edges per gene on a small network
     with pytest.raises(InputError):
         cut_edges(e, "quantile", 0)
 

@@ -167,3 +167,21 @@ def test_cli_compare_prints_json_last(data, tmp_path, capsys):
         assert isinstance(last[key], float)
     assert last["classifier_auc"] > 0.7 and json.loads((tmp_path / "c.json").read_text())["n_real"] == 200
     assert main(["compare", str(tmp_path / "real.h5ad"), str(tmp_path / "sim.h5ad"), "--layer", "nope"]) == 2
+
+
+def test_large_sets_are_subsampled_and_the_sizes_stated(data, monkeypatch):
+    """Above the cap each set is compared on a random subsample, never densified whole; the page's sentence
+    states both sizes. Under the cap nothing is said."""
+    adata, _ = data
+    densified = []
+    real_dense = C.dense_matrix
+    monkeypatch.setattr(C, "dense_matrix", lambda a, layer=None: densified.append(a.n_obs) or real_dense(a, layer))
+    res = _cmp(adata, adata[:300], grn_method=None, max_compare_cells=250, max_cells=100)
+    s = res.summary
+    assert densified == [250, 250]
+    assert (s["n_real"], s["n_real_total"], s["n_sim"], s["n_sim_total"]) == (250, 400, 250, 300)
+    assert s["n_pca_cells"] == [100, 100]
+    sentence = C.sample_sizes(s)
+    assert "250 of 400 real and 250 of 300 simulated" in sentence and "on 100 real and 100 simulated" in sentence
+    small = _cmp(adata[:200], adata[200:], grn_method=None)
+    assert small.summary["n_real_total"] == 200 and C.sample_sizes(small.summary) == ""

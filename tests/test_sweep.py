@@ -80,6 +80,15 @@ def test_sweep_validates_everything_before_creating_runs(workspace, debug_method
     assert grid_columns(runs)[3] == {"sweep": runs[0].params["sweep_id"].removeprefix("sweep-"), "epochs": 2, "seed": 4}
 
 
+def test_a_preset_whose_values_are_all_swept_is_not_named(workspace):
+    ds = prepare_sample("synthetic")
+    runs = launch_sweep(ds, "genie3", {}, {"n_estimators": "10,20"}, preset="fast", executor=_Recorder())
+    assert [r.params["params"]["n_estimators"] for r in runs] == [10, 20]
+    assert runs[0].params["preset"] is None and runs[0].params["label"] == "GENIE3 [n_estimators=10]"
+    kept = launch_sweep(ds, "genie3", {}, {"tree_method": "RF,ET"}, preset="fast", executor=_Recorder())
+    assert kept[0].params["preset"] == "fast" and kept[0].params["params"]["n_estimators"] == 100
+
+
 def test_sweep_through_the_local_fifo_queue(workspace, debug_method):
     ds = prepare_sample("synthetic")
     alone = launch_sweep(ds, "pearson", {}, {"seed": "0"}, executor=LocalExecutor())  # another group

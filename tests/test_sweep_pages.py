@@ -61,6 +61,8 @@ def test_runs_page_groups_a_sweep(finished_sweep):
     table = next(d.value for d in at.dataframe if "seed" in d.value.columns)
     assert list(table["seed"]) == [0, 1] and list(table["id"]) == [r.id for r in finished_sweep]
     assert (table["EPR"] > 1).all()  # scored against the sample's reference network
+    link = next(p for p in at.get("page_link") if "Compare the finished runs" in p.proto.label)
+    assert link.proto.page == "grn" and link.proto.query_string == f"run={finished_sweep[0].id}", link.proto
 
 
 def test_grn_comparison_table_shows_the_grid(finished_sweep):
@@ -69,7 +71,8 @@ def test_grn_comparison_table_shows_the_grid(finished_sweep):
     at.run()
     _no_exceptions(at)
     table = next(d.value for d in at.dataframe if "EPR" in d.value.columns)
-    assert list(table.columns[:3]) == ["model", "sweep", "seed"]
+    assert list(table.columns[:2]) == ["model", "seed"] and "sweep" not in table.columns
+    assert list(table["model"]) == ["Pearson |r|"] * 2  # the grid is in its own column, not in the label
     assert list(table["seed"]) == [0, 1] and list(table["run"]) == [r.id for r in finished_sweep]
     assert table["EPR"].iloc[0] == pytest.approx(finished_sweep[0].metrics()["epr"])
 

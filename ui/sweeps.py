@@ -12,6 +12,7 @@ from ui.common import HEADLINE_METRICS
 
 #: the scores a sweep's table shows when its runs have them (the rest stay on each run's page)
 SWEEP_SCORES = ("epr", "auprc_ratio", "asw_labels", "ari", "nmi", "classifier_auc", "seconds")
+SCORE_LABELS = [HEADLINE_METRICS[k] for k in SWEEP_SCORES if k != "seconds"]
 
 
 def sweep_title(runs: list[Run]) -> str:
@@ -22,11 +23,19 @@ def sweep_title(runs: list[Run]) -> str:
     return f"{method} · {len(runs)} runs: {states} · {runs[0].params.get('sweep_id')}"
 
 
+def where_words(status: dict) -> str:
+    """'cluster, job 40_1' or 'this machine' (from the executor recorded in status.json)."""
+    if status.get("executor") == "slurm":
+        return f"cluster, job {status.get('slurm_job_id') or '?'}"
+    return "this machine"
+
+
 def sweep_table(runs: list[Run]) -> pd.DataFrame:
     rows = []
     for r in runs:
         prog, m = r.progress(), r.metrics()
-        row = {"state": r.state, "model": r.params.get("method"),
+        st = r.status
+        row = {"state": st.get("state"), "model": r.params.get("method"), "where": where_words(st),
                "epoch": f"{prog[-1]['epoch']}/{prog[-1]['n_epochs']}" if prog else ""}
         row.update({HEADLINE_METRICS[k]: m.get(k) for k in SWEEP_SCORES})
         row["id"] = r.id

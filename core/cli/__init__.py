@@ -38,6 +38,7 @@ from ..errors import ScgrnError
 SUBCOMMANDS = [
     "core.cli.inspect_cmd",
     "core.cli.train_cmd",
+    "core.cli.submit_cmd",
     "core.cli.runs_cmd",
     "core.cli.cancel_cmd",
     "core.cli.grn_cmd",

@@ -1,4 +1,4 @@
-"""``scgrn cancel RUN``: stop a queued or running job (its whole process group)."""
+"""``scgrn cancel RUN``: stop a queued or running job (its whole process group, or its SLURM job: scancel)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..jobs.executor import default_executor
+    from ..jobs.executor import executor_for
     from ..jobs.rundir import get_run
     from . import emit
 
     r = get_run(args.run)
-    default_executor().cancel(r)
+    executor_for(r).cancel(r)
     emit({"run": r.id, "state": r.state})
     return 0

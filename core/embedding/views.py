@@ -27,19 +27,19 @@ def finished_embed_runs(root: Path | None = None) -> list[Run]:
 def comparison_table(runs: list[Run]) -> pd.DataFrame:
     """One row per run: model, (the sweep grid: one column per swept parameter, when runs belong to a sweep),
     likelihood, ASW (labels / clusters), ARI, NMI, active units, seconds."""
+    from ..jobs.sweep import add_grid_columns, plain_label
+
     rows = []
     for r in runs:
         m = r.metrics() if callable(getattr(r, "metrics", None)) else {}
         p = r.params.get("params", {}) or {}
         rows.append({
-            "run": r.id, "model": r.params.get("label") or r.params.get("method"),
+            "run": r.id, "model": plain_label(r.params),
             "likelihood": p.get("likelihood") or m.get("likelihood") or "—",
             "ASW labels": m.get("asw_labels"), "ASW clusters": m.get("asw_clusters"), "ARI": m.get("ari"),
             "NMI": m.get("nmi"), "active units": m.get("active_units"), "latent dim": m.get("latent_dim"),
             "seconds": m.get("seconds"),
         })
-    from ..jobs.sweep import add_grid_columns
-
     return add_grid_columns(pd.DataFrame(rows), runs)
 
 
@@ -109,14 +109,42 @@ def tidy_log_axes(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def umap_figure(adata: ad.AnnData, values: np.ndarray, categorical: bool, title: str = "") -> go.Figure:
-    """WebGL (Scattergl) UMAP; every point carries its cell index as customdata (for lasso selection)."""
+#: from this many cells the page offers the density view (and uses it by default from DENSITY_DEFAULT_CELLS)
+DENSITY_OFFER_CELLS = 50_000
+DENSITY_DEFAULT_CELLS = 200_000
+DENSITY_BINS = 300
+
+
+def marker_style(n_cells: int) -> dict:
+    """Point size and opacity that keep a UMAP readable as cells grow (5 px up to 5k, 3 px to 50k, then 2 px)."""
+    if n_cells <= 5_000:
+        return {"size": 5, "opacity": 0.85}
+    if n_cells <= 50_000:
+        return {"size": 3, "opacity": 0.7}
+    return {"size": 2, "opacity": 0.6}
+
+
+def _layout(fig: go.Figure, title: str, dragmode: str) -> go.Figure:
+    fig.update_layout(height=620, dragmode=dragmode, xaxis_title="UMAP1", yaxis_title="UMAP2", title=title,
+                      legend={"itemsizing": "constant"}, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False, scaleanchor="x")
+    return fig
+
+
+def umap_xy(adata: ad.AnnData) -> np.ndarray:
     if "X_umap" not in adata.obsm:
         raise InputError("This embedding has no UMAP (obsm['X_umap']).")
-    xy = np.asarray(adata.obsm["X_umap"])
-    idx = np.arange(adata.n_obs)
+    return np.asarray(adata.obsm["X_umap"], dtype=np.float32)
+
+
+def umap_figure(adata: ad.AnnData, values: np.ndarray, categorical: bool, title: str = "") -> go.Figure:
+    """WebGL (Scattergl) UMAP of every cell; each point carries its cell index as customdata (for lasso
+    selection). Coordinates and colours travel as float32 typed arrays; markers shrink as cells grow."""
+    xy = umap_xy(adata)
+    idx = np.arange(adata.n_obs, dtype=np.int32)
     fig = go.Figure()
-    marker = dict(size=5, opacity=0.85)
+    marker = marker_style(adata.n_obs)
     if categorical:
         cats = pd.Series(values).astype(str)
         order = sorted(cats.unique(), key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0, c))
@@ -126,13 +154,36 @@ def umap_figure(adata: ad.AnnData, values: np.ndarray, categorical: bool, title:
                                        marker={**marker, "color": colour}, hovertemplate=f"{c}<extra></extra>"))
     else:
         fig.add_trace(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=idx, name=title,
-                                   marker={**marker, "color": values, "colorscale": "Viridis", "showscale": True},
+                                   marker={**marker, "color": np.asarray(values, np.float32), "colorscale": "Viridis",
+                                           "showscale": True},
                                    hovertemplate="%{marker.color:.3g}<extra></extra>"))
-    fig.update_layout(height=620, dragmode="lasso", xaxis_title="UMAP1", yaxis_title="UMAP2", title=title,
-                      legend={"itemsizing": "constant"}, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False, scaleanchor="x")
-    return fig
+    return _layout(fig, title, "lasso")
+
+
+def density_figure(adata: ad.AnnData, values: np.ndarray, categorical: bool, title: str = "",
+                   bins: int = DENSITY_BINS) -> tuple[go.Figure, str]:
+    """The UMAP as a ``bins`` x ``bins`` image binned here (datashader's idea with numpy: the browser gets the
+    image, not the cells): a continuous colouring shows its mean per pixel, a categorical one the number of
+    cells per pixel (log scale). Returns the figure and a sentence saying what a pixel shows."""
+    xy = umap_xy(adata)
+    rng_x = [float(xy[:, 0].min()), float(xy[:, 0].max())]
+    rng_y = [float(xy[:, 1].min()), float(xy[:, 1].max())]
+    counts, ex, ey = np.histogram2d(xy[:, 0], xy[:, 1], bins=bins, range=[rng_x, rng_y])
+    cx, cy = (ex[:-1] + ex[1:]) / 2, (ey[:-1] + ey[1:]) / 2
+    if categorical:
+        z, label, what = np.where(counts > 0, np.log10(np.maximum(counts, 1)), np.nan), "log10 cells", (
+            f"Density view of {adata.n_obs:,} cells: each of {bins} x {bins} pixels shows its number of cells "
+            "(log scale); colour by a continuous value to see its mean per pixel. Lasso selection needs the cell view.")
+    else:
+        v = np.asarray(values, np.float64)
+        sums, _, _ = np.histogram2d(xy[:, 0], xy[:, 1], bins=[ex, ey], weights=v)
+        z = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        label, what = "mean", (f"Density view of {adata.n_obs:,} cells: each of {bins} x {bins} pixels shows the mean "
+                               "value of its cells. Lasso selection needs the cell view.")
+    fig = go.Figure(go.Heatmap(x=cx.astype(np.float32), y=cy.astype(np.float32), z=z.T.astype(np.float32),
+                               colorscale="Viridis", colorbar={"title": label}, hoverongaps=False,
+                               hovertemplate="%{z:.3g}<extra></extra>"))
+    return _layout(fig, title, "zoom"), what
 
 
 def activity_figure(activity: list[float], threshold: float = 0.01) -> go.Figure:

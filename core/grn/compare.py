@@ -59,12 +59,12 @@ def compare_top_k(a: pd.DataFrame, b: pd.DataFrame, k: int, *, directed: bool = 
 def scores_table(runs: list) -> pd.DataFrame:
     """One row per GRN run (in the order given): model, the sweep grid when runs belong to one (a column per
     swept parameter), EPR, AUPRC ratio, edges, seconds and the run id. Scores are empty without a reference."""
-    from ..jobs.sweep import add_grid_columns
+    from ..jobs.sweep import add_grid_columns, plain_label
 
     rows = []
     for r in runs:
         m = r.metrics()
-        rows.append({"model": r.params.get("label") or r.params.get("method"), "EPR": m.get("epr"),
+        rows.append({"model": plain_label(r.params), "EPR": m.get("epr"),
                      "AUPRC ratio": m.get("auprc_ratio"), "edges": m.get("n_edges"), "seconds": m.get("seconds"),
                      "run": r.id})
     table = pd.DataFrame(rows, columns=["model", "EPR", "AUPRC ratio", "edges", "seconds", "run"])

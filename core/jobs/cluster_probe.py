@@ -124,3 +124,14 @@ def cluster_choice(timeout: float = TIMEOUT_S) -> tuple[bool, str, str]:
     if not probe.ok:
         return False, probe.message + " Check the Settings page.", ""
     return True, probe.message, estimate_start(cfg, timeout).message
+
+
+def settings_stamp() -> str:
+    """Changes whenever the cluster settings file changes (a cache key for :func:`cluster_choice`)."""
+    try:
+        from .cluster_config import config_path
+
+        st = config_path().stat()
+    except (ImportError, OSError):
+        return ""
+    return f"{config_path()}:{st.st_mtime_ns}:{st.st_size}"

@@ -47,11 +47,15 @@ class Run:
     @property
     def status(self) -> dict[str, Any]:
         """status.json, with a dead process's queued/running state reconciled to ``failed`` (a damaged or
-        wrong-shaped file reads as {})."""
+        wrong-shaped file reads as {}); a SLURM run's state is settled by asking SLURM (``core.jobs.slurm``)."""
         raw = read_json(self.path / "status.json", None)
         if not isinstance(raw, dict) and (self.path / "status.json").exists():
             return {"state": "failed", "reason": "The run's status.json is damaged or unreadable."}
         st = _status_dict(raw)
+        if st.get("state") in ACTIVE and st.get("executor") == "slurm":  # its pid lives on a compute node
+            from .slurm import reconcile
+
+            return reconcile(self, st)
         if st.get("state") in ACTIVE and st.get("pid") and not is_alive(st.get("pid"), st.get("pid_start")):
             st = _status_dict(read_json(self.path / "status.json", {}))  # it may just have finished
             if st.get("state") in ACTIVE:
@@ -59,6 +63,10 @@ class Run:
                     "failed", reason="The job's process ended unexpectedly (killed, out of memory, or the machine restarted)."
                 )
         return st
+
+    def status_raw(self) -> dict[str, Any]:
+        """status.json as written, without reconciling it with the job's process or SLURM."""
+        return _status_dict(read_json(self.path / "status.json", {}))
 
     @property
     def state(self) -> str:

@@ -10,6 +10,7 @@ import os
 import signal
 import time
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..errors import ScgrnError
@@ -40,7 +41,8 @@ def run_job(run_dir: str | Path, poll: float = 0.5) -> int:
 
     run = Run(Path(run_dir).resolve())
     params = run.params
-    ctx = RunContext(run_dir=run.path, seed=int(params.get("seed", 0)), tfs=params.get("tfs"))
+    ctx = RunContext(run_dir=run.path, seed=int(params.get("seed", 0)), tfs=params.get("tfs"),
+                     time_budget_s=params.get("time_budget_s") or None)
     signal.signal(signal.SIGTERM, _on_sigterm)
     pid = os.getpid()
     try:
@@ -54,8 +56,10 @@ def run_job(run_dir: str | Path, poll: float = 0.5) -> int:
         key = job_lane(params, _device_key(device))
         run.set_status("queued", pid=pid, pid_start=process_start_time(pid),
                        device=device_label(device), device_key=key, reason=None)
-        with DeviceSlot(run.path.parent, run.path, key, poll=poll):
+        on_slurm = run.status_raw().get("executor") == "slurm"  # SLURM schedules it: no local device queue
+        with nullcontext() if on_slurm else DeviceSlot(run.path.parent, run.path, key, poll=poll):
             run.set_status("running", started=time.time())
+            ctx._t0 = time.time()  # progress times and the time budget count from here, not from the queue
             ctx.log(f"run {run.id}: task={params.get('task')} method={params.get('method')} device={device_label(device)}")
             write_json_atomic(run.path / "environment.json", environment_info(device_label(device)))
             seed_everything(ctx.seed)
@@ -72,6 +76,11 @@ def run_job(run_dir: str | Path, poll: float = 0.5) -> int:
         ctx.log("finished")
         return 0
     except Cancelled:
+        st = run.status_raw()
+        if st.get("executor") == "slurm" and not st.get("cancel_requested"):
+            # SLURM stopped the job (time limit, preemption, ...): core.jobs.slurm records why
+            ctx.log(f"stopped by SLURM ({st.get('stopping') or 'signal'})")
+            return 1
         run.set_status("cancelled", ended=time.time(), reason="Cancelled by the user.")
         ctx.log("cancelled")
         return 1

@@ -63,6 +63,8 @@ def _queued_ahead(runs_root: Path, me: Path, device_key: str) -> bool:
     for p in runs_root.iterdir():
         if p == me or not (p / "status.json").exists():
             continue
+        if Run(p).status_raw().get("executor") == "slurm":
+            continue  # SLURM schedules it, not this machine's queue
         st = Run(p).status  # reconciles dead processes
         if st.get("state") != "queued" or _order(st, p.name) >= mine:
             continue

@@ -102,6 +102,15 @@ def point_words(grid: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in grid.items())
 
 
+def plain_label(params: dict[str, Any]) -> str:
+    """A run's label without its grid point (``"GENIE3 [n_estimators=10]"`` -> ``"GENIE3"``): for tables
+    that show the grid in its own columns."""
+    label = str(params.get("label") or params.get("method") or "")
+    grid = params.get("sweep_grid")
+    suffix = f" [{point_words(grid)}]" if isinstance(grid, dict) else None
+    return label[: -len(suffix)] if suffix and label.endswith(suffix) else label
+
+
 def launch_sweep(
     dataset,
     method: str,
@@ -117,6 +126,7 @@ def launch_sweep(
     task: str | None = None,
     executor=None,
     grn_inputs: dict[str, Any] | None = None,
+    time_budget_s: float = 0,
 ) -> list:
     """Create one run per grid point (same ``sweep_id``; ``sweep_grid`` = the point's swept values) and submit
     them together with ``executor.submit_many``. Every point is validated before any run is created. Returns
@@ -127,6 +137,8 @@ def launch_sweep(
     spec = _spec(method)
     points = expand_grid(params, sweep, spec)
     swept = list(sweep)
+    if preset and preset in spec.presets and set(spec.presets[preset]) <= set(swept):
+        preset = None  # every value of the preset is swept over: it changes nothing, and its name would mislead
     for point in points:  # all points valid before anything is written
         spec.resolve_params({k: v for k, v in point.items() if k != SEED.name}, preset)
     sweep_id = new_sweep_id()
@@ -139,6 +151,7 @@ def launch_sweep(
             use_tfs=use_tfs, use_reference=use_reference, labels_key=labels_key, task=task,
             extra={"sweep_id": sweep_id, "sweep_grid": grid},
             label_suffix=f" [{point_words(grid)}]", grn_inputs=grn_inputs,
+            time_budget_s=time_budget_s,
         ))
     executor = executor or default_executor()
     submit_many = getattr(executor, "submit_many", None)
@@ -200,13 +213,16 @@ def grid_titles(runs: Sequence) -> dict[str, str]:
 
 
 def add_grid_columns(table, runs: Sequence, after: str = "model"):
-    """``table`` (a DataFrame, one row per run in ``runs`` order) with the sweep's id and one column per swept
-    parameter inserted after column ``after``; unchanged when no run belongs to a sweep."""
+    """``table`` (a DataFrame, one row per run in ``runs`` order) with one column per swept parameter (and the
+    sweep's id when the rows span several sweeps or runs outside one) inserted after column ``after``; unchanged
+    when no run belongs to a sweep."""
     import pandas as pd
 
     cols = grid_columns(runs)
     if not any(cols):
         return table
+    if len({c.get("sweep") or "" for c in cols}) == 1:  # one sweep: its id is the same on every row
+        cols = [{k: v for k, v in c.items() if k != "sweep"} for c in cols]
     titles = {n: n if n in table.columns else t for n, t in grid_titles(runs).items()}
     grid = pd.DataFrame(cols, index=table.index).rename(columns=titles)
     for col in grid.columns.intersection(table.columns):  # already shown (e.g. likelihood): one column, grid's place

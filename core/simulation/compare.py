@@ -374,6 +374,32 @@ class Comparison:
         return out
 
 
+#: each set is compared on at most this many cells (a random subsample; stated on the Simulation page)
+MAX_COMPARE_CELLS = 10_000
+
+
+def subsample(adata: ad.AnnData, n: int, seed: int = 0) -> ad.AnnData:
+    """``adata`` itself when it has at most ``n`` cells, else ``n`` random cells (in their order), as a view."""
+    if adata.n_obs <= n:
+        return adata
+    return adata[np.sort(np.random.default_rng(seed).choice(adata.n_obs, n, replace=False))]
+
+
+def sample_sizes(summary: dict[str, Any]) -> str:
+    """The sentence stating how many cells each figure used ("" when every cell was used everywhere)."""
+    nr, ns = summary.get("n_real"), summary.get("n_sim")
+    tr, ts = summary.get("n_real_total", nr), summary.get("n_sim_total", ns)
+    pca = summary.get("n_pca_cells") or [nr, ns]
+    parts = []
+    if (nr, ns) != (tr, ts):
+        parts.append(f"Compared on random subsamples: {nr:,} of {tr:,} real and {ns:,} of {ts:,} simulated cells "
+                     f"(at most {MAX_COMPARE_CELLS:,} per set).")
+    if list(pca) != [nr, ns]:
+        parts.append(f"Classifier test, energy distance, copy check and joint UMAP on {pca[0]:,} real and "
+                     f"{pca[1]:,} simulated cells (random subsamples).")
+    return " ".join(parts)
+
+
 def compare(
     real: ad.AnnData,
     sim: ad.AnnData,
@@ -389,15 +415,20 @@ def compare(
     max_cells: int = 5000,
     n_estimators: int = 200,
     seed: int = 0,
+    max_compare_cells: int = MAX_COMPARE_CELLS,
 ) -> Comparison:
     """Compare real and simulated cells (see the module docstring for every figure).
 
     ``layer``/``sim_layer`` pick the matrices (``sim_layer`` defaults to ``layer`` when the simulated data has
     it); ``transform`` is auto (log-normalise counts), lognorm, log1p or none; ``grn_method`` is a registered
     GRN method name (None skips GRN consistency); ``embed=False`` skips UMAP/Leiden; ``max_cells`` caps each
-    set for the PCA-based tests (random subsample); ``n_estimators`` is the random forest's size.
+    set for the PCA-based tests (random subsample); ``n_estimators`` is the random forest's size;
+    ``max_compare_cells`` caps each set for everything (a random subsample taken before any matrix is densified;
+    the summary states ``n_real`` / ``n_sim`` used and ``n_real_total`` / ``n_sim_total``).
     """
     real, sim = align_genes(real, sim)
+    n_real_total, n_sim_total = real.n_obs, sim.n_obs
+    real, sim = subsample(real, max_compare_cells, seed), subsample(sim, max_compare_cells, seed + 1)
     if sim_layer is None:
         sim_layer = layer if layer and layer in sim.layers else None
     Xr, Xs = dense_matrix(real, layer), dense_matrix(sim, sim_layer)
@@ -405,7 +436,9 @@ def compare(
         raise InputError("Need at least 10 real and 10 simulated cells to compare them.")
     genes = list(real.var_names)
     table = marginal_table(Xr, Xs, genes)
-    summary: dict[str, Any] = {"n_real": len(Xr), "n_sim": len(Xs), "n_genes": len(genes)}
+    summary: dict[str, Any] = {"n_real": len(Xr), "n_sim": len(Xs), "n_genes": len(genes),
+                               "n_real_total": n_real_total, "n_sim_total": n_sim_total,
+                               "n_pca_cells": [min(len(Xr), max_cells), min(len(Xs), max_cells)]}
     summary.update(marginal_correlations(table))
 
     Lr, Ls, used = _transform(Xr, Xs, transform)

@@ -28,10 +28,13 @@ def cut_steps(mode: str, n_edges: int) -> list:
     raise InputError(f"unknown cut {mode!r}; choose one of {', '.join(MODES)}")
 
 
-def default_step(mode: str, n_edges: int) -> float:
-    """The step nearest the mode's default (top-k: 300 edges or all of a smaller network)."""
+def default_step(mode: str, n_edges: int, n_genes: int | None = None) -> float:
+    """The step nearest the mode's default. Top-k: about two edges per gene, at most 300 (a readable
+    drawing, not a hairball), or all of a smaller network."""
     steps = cut_steps(mode, n_edges)
     want = DEFAULTS[mode]
+    if mode == "top_k" and n_genes:
+        want = min(want, 2 * int(n_genes))
     return min(steps, key=lambda v: (abs(v - want), v))
 
 

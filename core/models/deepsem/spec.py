@@ -24,6 +24,7 @@ SPEC = MethodSpec(
     capabilities=("grn", "latent", "simulate"),
     model="core.models.deepsem.model:DeepSEM",
     neural=True,
+    cost="core.models.deepsem.cost:cost",
     description=(
         "DeepSEM (Shu et al. 2021): a beta-VAE whose latent layer is a linear SEM; the GRN is |W|, combined "
         "over an ensemble of seeds trained together in one batched model. Pick a preset: non-specific "
