@@ -43,3 +43,15 @@ def test_density_view_bins_cells_on_the_server():
     counts = 10 ** np.nan_to_num(np.asarray(fig.data[0].z, float), nan=-np.inf)
     assert counts.sum() == pytest.approx(5_000) and "number of cells" in what
     assert len(fig.to_json()) < 50_000  # an image of 20 x 20 pixels, whatever the number of cells
+
+
+def test_silhouette_of_many_cells_is_sampled(monkeypatch):
+    from core.embedding import metrics as M
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 3_000)
+    latent = labels[:, None] * 3.0 + rng.normal(size=(3_000, 4))
+    full = M.asw(latent, labels)
+    monkeypatch.setattr(M, "ASW_MAX_CELLS", 500)
+    sampled = M.asw(latent, labels)
+    assert sampled != full and abs(sampled - full) < 0.05 and sampled == M.asw(latent, labels)

@@ -25,6 +25,11 @@ def _no_cluster() -> str | None:
     probe = cluster_answers()
     if not probe.ok:
         return probe.message
+    conf = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True, timeout=10).stdout
+    name = next((ln.split("=", 1)[1].strip() for ln in conf.splitlines() if ln.startswith("ClusterName")), "?")
+    if name != "scgrntest" and not os.environ.get("SCGRN_SLURM_TESTS"):
+        return (f"the SLURM cluster here ({name}) is not the one-node test cluster; set SCGRN_SLURM_TESTS=1 to "
+                "run these tests on it anyway (they submit small jobs and need /tmp shared with its nodes)")
     out = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], capture_output=True, text=True, timeout=10).stdout
     if not any(s.strip().rstrip("*") in ("idle", "mixed", "allocated") for s in out.splitlines()):
         return f"the SLURM node is not up (sinfo: {out.strip() or 'no nodes'})"
