@@ -53,6 +53,12 @@ def sweeps() -> None:
                          column_config={"id": st.column_config.TextColumn("id", width="medium"),
                                         **{k: st.column_config.NumberColumn(format="%.3f") for k in SCORE_LABELS},
                                         "Seconds": st.column_config.NumberColumn(format="%.1f")})
+            done = [r for r in members if r.state == "finished"]
+            target = {"grn": ("app_pages/grn.py", "the GRN page's Compare runs tab"),
+                      "embed": ("app_pages/embedding.py", "the Embedding page")}.get(members[0].params.get("task"))
+            if done and target:
+                st.page_link(target[0], label=f"Compare the finished runs side by side on {target[1]}",
+                             icon=":material/compare:", query_params={"run": done[0].id})
 
 
 sweeps()

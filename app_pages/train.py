@@ -6,11 +6,14 @@ from core.data.grn_inputs import CELL_CHOICES, DEFAULT_MAX_CELLS, DEFAULT_TOP_GE
 from core.data.store import load_prepared
 from core.device import device_label, resolve_device
 from core.jobs.cluster_probe import cluster_choice, settings_stamp
-from core.jobs.launch import launch
+from core.jobs.estimate import LONG_S, estimate, fits, run_shape, suggest_lighter
+from core.jobs.launch import grn_input_settings, launch
+from core.jobs.machine_defaults import machine_defaults
+from core.memory import human_bytes
 from core.errors import InputError
 from core.jobs.sweep import expand_grid, launch_sweep, split_values, sweepable
 from core.registry import methods
-from ui.common import current_or_default_dataset, user_errors
+from ui.common import current_or_default_dataset, param_widgets, user_errors
 
 
 @st.cache_data(max_entries=8, show_spinner="Choosing variable genes…")
@@ -42,10 +45,16 @@ if spec.presets:
     preset = st.selectbox("Preset", list(spec.presets), help="Presets fill the hyperparameters below; every value stays editable.")
     for name_, note in spec.preset_notes.items():
         st.caption(f"**{name_}**: {note}")
+base = spec.resolve_params({}, preset)
+fitted, budget_s, why = {}, 0.0, ""
+if task == "grn":  # defaults that fit this machine (fewer members and a time budget on a CPU)
+    with user_errors():
+        shape = run_shape(meta, task, grn_input_settings(None), len(ds.tfs or []))
+        fitted, budget_s, why = machine_defaults(spec, *shape, base, "auto")
 with st.expander("Hyperparameters", expanded=True):
-    from ui.common import param_form
-
-    values = param_form(spec, preset, key="train")
+    if why:
+        st.info(why, icon=":material/speed:")
+    values = param_widgets(spec.params, {**base, **fitted}, f"train_{spec.name}_{preset}")
 
 c = st.columns(4)
 seed = int(c[0].number_input("Seed", 0, 2**31 - 1, 0))
@@ -81,6 +90,38 @@ if task == "grn":
                           meta.get("labels_key"))
     if plan is not None:
         st.info(f"Going in: {plan['words']}.", icon=":material/filter_alt:")
+
+# ---- estimate before launch ------------------------------------------------------------------------
+est, too_big = None, False
+with user_errors():
+    if task == "grn" and plan is not None:
+        n_cells, n_genes = plan["n_cells"], plan["n_genes"]
+    else:
+        n_cells, n_genes = run_shape(meta, task, None)
+    resolved = spec.resolve_params(values)
+    est = estimate(spec, n_cells, n_genes, resolved, device)
+if est is not None:
+    c = st.columns([4, 1])
+    c[0].info(f"Estimate: {est.words()}.", icon=":material/timer:")
+    if c[1].button("Re-measure speed", help="Time the calibration matmul again (the machine may be busier or "
+                   "quieter than when it was measured)."):
+        from core.device import resolve_device as _rd
+        from core.jobs.speed import measure
+
+        measure(_rd(device))
+        st.rerun()
+    if not fits(est):
+        too_big = True
+        st.error(f"This run will not fit in memory here: it needs about {human_bytes(est.bytes)}"
+                 + (f" and {human_bytes(est.device_bytes)} on the GPU" if est.device_bytes else "")
+                 + ". Keep fewer genes or cells, or a smaller ensemble / batch.")
+    elif est.seconds > LONG_S:
+        lighter = suggest_lighter(spec, n_cells, n_genes, resolved, device)
+        st.warning("A long run." + (f" Lighter: {lighter[1]}." if lighter else "")
+                   + " Fewer genes or cells (Inputs) shorten it too.", icon=":material/hourglass_top:")
+budget_min = st.number_input("Time budget (minutes, 0 = none)", 0, 100000, int(round(budget_s / 60)),
+                             help="Training stops at the end of the epoch after this long, and the result is read "
+                                  "out of what was learned.", key=f"budget_{name}") if spec.neural else 0
 
 # ---- sweep: a grid of values, one run per point ----------------------------------------------------
 sweep: dict = {}
@@ -130,7 +171,7 @@ else:
 if spec.unavailable:
     st.warning(spec.unavailable)
 label = f"Launch {n_runs} runs" if sweep else "Launch"
-if st.button(label, type="primary", disabled=bool(spec.unavailable) or (bool(sweep) and not n_runs)):
+if st.button(label, type="primary", disabled=bool(spec.unavailable) or too_big or (bool(sweep) and not n_runs)):
     with user_errors():
         executor = None  # this machine: the local FIFO queue
         if where != "local":
@@ -138,7 +179,7 @@ if st.button(label, type="primary", disabled=bool(spec.unavailable) or (bool(swe
 
             executor = get_executor(where)
         common = dict(preset=preset, seed=seed, device=device, use_tfs=use_tfs, use_reference=use_ref, task=task,
-                      executor=executor, grn_inputs=grn_inputs)
+                      executor=executor, grn_inputs=grn_inputs, time_budget_s=60.0 * budget_min)
         if sweep:
             run = launch_sweep(ds, name, values, sweep, **common)[0]
         else:

@@ -78,8 +78,10 @@ def plan(methods: list[str], quick: bool) -> list[Job]:
             ens = ["--ensemble", "10"] if m == "deepsem-ens10" else ["--ensemble", "1"]
             jobs.append(Job(f"{m} non-specific", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", *ens, *epochs], key=m))
             jobs.append(Job(f"{m} cell-type-specific", "deepsem", ("Specific",), ["--setting", "cell-type-specific", *ens, *epochs], key=m + "-cts"))
-        elif m == "deepsem-fast":  # issue 19: the fast CPU preset (non-specific networks)
-            jobs.append(Job("DeepSEM fast CPU preset", "deepsem", ("STRING", "NonSpecific"), ["--setting", "fast CPU", *epochs], key=m))
+        elif m in ("deepsem-fast", "deepsem-3x64"):  # issue 19: the fast CPU preset = 3 members of width 64
+            jobs.append(Job("DeepSEM NS, 3 members x width 64", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", "--ensemble", "3", "--param", "hidden=64", *epochs], key=m))
+        elif m == "deepsem-4x32":  # the first fast candidate (35 % below the ensemble on mDC NonSpecific)
+            jobs.append(Job("DeepSEM NS, 4 members x width 32", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", "--ensemble", "4", "--param", "hidden=32", *epochs], key=m))
         elif m == "deepsem1-ns":
             jobs.append(Job("DeepSEM NS, 1 member", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", "--ensemble", "1", *epochs], key=m))
         elif m == "deepsem-ens10-ns":
@@ -129,10 +131,23 @@ def last_json(text: str) -> dict:
     return {}
 
 
+def edge_path(job: Job, case: Path, work: Path, seed: int) -> Path:
+    stem = job.label.replace(' ', '_').replace('(', '').replace(')', '').replace(',', '').replace('+', 'p')
+    return work / f"{case.name}_{stem}_seed{seed}.tsv"
+
+
+def saved_run(job: Job, case: Path, work: Path, seed: int) -> dict | None:
+    """A finished run's record (edges + ``.run.json`` beside them) from an earlier invocation, else None."""
+    out = edge_path(job, case, work, seed)
+    side = out.with_suffix(".run.json")
+    if not (out.is_file() and side.is_file()):
+        return None
+    return {**json.loads(side.read_text()), "edges": out}
+
+
 def run_job(job: Job, case: Path, tfs_file: Path, work: Path, seed: int, threads: int | None = None) -> dict:
     expr = case / "expression.csv"
-    stem = job.label.replace(' ', '_').replace('(', '').replace(')', '').replace(',', '').replace('+', 'p')
-    out = work / f"{case.name}_{stem}_seed{seed}.tsv"
+    out = edge_path(job, case, work, seed)
     if job.kind == "regdiffusion":
         cmd = [REGDIFF_PY, str(ROOT / "bench" / "regdiffusion_worker.py"), str(expr), str(tfs_file), str(out), "--seed", str(seed), *job.cli_args]
     else:
@@ -146,8 +161,9 @@ def run_job(job: Job, case: Path, tfs_file: Path, work: Path, seed: int, threads
     if code != 0:
         tail = " | ".join(text.strip().splitlines()[-2:])
         return {"error": f"exit {code}: {tail[-300:]}"}
-    return {"edges": out, "wall": wall, "cpu": cpu, "peak_mb": peak_mb, "info": info,
-            "load": (load0 + os.getloadavg()[0]) / 2}
+    rec = {"wall": wall, "cpu": cpu, "peak_mb": peak_mb, "info": info, "load": (load0 + os.getloadavg()[0]) / 2}
+    out.with_suffix(".run.json").write_text(json.dumps(rec))
+    return {**rec, "edges": out}
 
 
 def random_scores(case: Path, network: str, seeds: int = 10) -> tuple[float, float]:
@@ -221,6 +237,9 @@ def main(argv=None) -> int:
                     help="consensus (core.grn.consensus, default rule) of these methods' networks, per seed, e.g. deepsem-fast+regdiffusion")
     ap.add_argument("--jobs", type=int, default=1, help="runs at a time (each its own process)")
     ap.add_argument("--threads", type=int, default=None, help="threads per run (OMP_NUM_THREADS and DeepSEM threads)")
+    ap.add_argument("--reuse", action="store_true", help="score runs already finished in --work instead of running them again")
+    ap.add_argument("--score-only", action="store_true", help="only score runs finished in --work (implies --reuse)")
+    ap.add_argument("--seed-major", action="store_true", help="run every method's first seed before any second seed")
     ap.add_argument("--jsonl", help="append one JSON line per scored run here (partial results survive)")
     ap.add_argument("--out", help="also write the table (markdown) here")
     ap.add_argument("--work", help="folder for edge files and logs (default: a temporary folder)")
@@ -269,15 +288,23 @@ def main(argv=None) -> int:
                 continue
             for seed in (seeds[:1] if job.key in args.once else seeds):
                 tasks.append((job, targets, seed))
+        if args.seed_major:
+            tasks.sort(key=lambda t: seeds.index(t[2]))
         edges_of: dict[tuple[str, int], Path] = {}
 
         def go(task):
             job, targets, seed = task
+            if args.reuse or args.score_only:
+                saved = saved_run(job, case, work, seed)
+                if saved is not None or args.score_only:
+                    return task, saved or {"error": "not run (--score-only)"}
             return task, run_job(job, case, tfs_file, work, seed, args.threads)
 
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             for (job, targets, seed), r in pool.map(go, tasks):
                 if "error" in r:
+                    if args.score_only:
+                        continue
                     print(f"  {job.label} seed {seed}: FAILED {r['error']}", flush=True)
                     for n in targets:
                         record({"case": case_name, "network": n, "method": job.label, "seed": seed, "note": r["error"][:120]})
@@ -299,7 +326,7 @@ def main(argv=None) -> int:
         for pair in args.consensus:
             keys = pair.split("+")
             for seed in seeds:
-                paths = [edges_of.get((k, seed)) or edges_of.get((k, seeds[0])) for k in keys]
+                paths = [edges_of.get((k, seeds[0] if k in args.once else seed)) for k in keys]
                 if any(p is None for p in paths):
                     continue
                 t0 = time.perf_counter()

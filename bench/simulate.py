@@ -74,15 +74,28 @@ def params_for(model_name: str, args) -> dict:
     return {"setting": "cell-type-specific", "epochs": args.deepsem_epochs, "ensemble": 1, "layer": "counts"}
 
 
-def row(dataset, model, seed, res, seconds, peak_mb, note=""):
+def row(dataset, model, seed, res, seconds, peak_mb, note="", cpu=0.0):
     s = res.summary
     return {"dataset": dataset, "model": model, "seed": seed, "auc": s["classifier_auc"], "mean_r": s["mean_corr"],
             "var_r": s["var_corr"], "zero_r": s["zero_frac_corr"], "energy_coef": s["energy_coefficient"],
             "nn_ratio": s.get("nn_distance_ratio", float("nan")), "grn10": s.get("grn_overlap_10", float("nan")),
-            "seconds": seconds, "peak_mb": peak_mb, "load": os.getloadavg()[0], "note": note}
+            "seconds": seconds, "cpu_s": cpu, "peak_mb": peak_mb, "load": os.getloadavg()[0], "note": note}
 
 
-COLS = ("auc", "mean_r", "var_r", "zero_r", "energy_coef", "nn_ratio", "grn10", "seconds", "peak_mb")
+COLS = ("auc", "mean_r", "var_r", "zero_r", "energy_coef", "nn_ratio", "grn10", "seconds", "cpu_s", "peak_mb")
+WHOLE = ("seconds", "cpu_s", "peak_mb")
+
+
+def table(df) -> str:
+    """Markdown: mean ± sd over seeds per dataset and model (wall / CPU seconds and peak MB: means)."""
+    lines = ["| dataset | model | seeds | classifier AUC | mean r | var r | zero-frac r | energy coef | NN ratio | "
+             "GRN@10% | wall s | CPU s | peak MB |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (ds, model), part in df.groupby(["dataset", "model"], sort=False):
+        cells = [f"{part[c].mean():.0f}" if c in WHOLE else
+                 f"{part[c].mean():.3f} ± {part[c].std(ddof=0):.3f}" if len(part) > 1 else f"{part[c].mean():.3f}"
+                 for c in COLS]
+        lines.append(f"| {ds} | {model} | {len(part)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -117,7 +130,7 @@ def main() -> None:
         rows.append(r)
         print(f"  {r['model']:<24} seed {r['seed']}  AUC {r['auc']:.3f}  mean r {r['mean_r']:.3f}  var r {r['var_r']:.3f}  "
               f"zero r {r['zero_r']:.3f}  energy coef {r['energy_coef']:.3f}  NN ratio {r['nn_ratio']:.2f}  "
-              f"GRN@10% {r['grn10']:.3f}  {r['seconds']:.0f}s  {r['peak_mb']:.0f} MB  load {r['load']:.1f} {r['note']}",
+              f"GRN@10% {r['grn10']:.3f}  {r['seconds']:.0f}s (cpu {r.get('cpu_s', 0):.0f}s)  {r['peak_mb']:.0f} MB  load {r['load']:.1f} {r['note']}",
               flush=True)
 
     t_all = time.time()
@@ -131,30 +144,28 @@ def main() -> None:
         for seed in [int(x) for x in args.seeds.split(",")]:
             for model_name in args.models.split(","):
                 with PeakMemory() as mem:
-                    t = time.time()
+                    t, c = time.time(), time.process_time()
                     model = train_model(model_name, real, RunContext(seed=seed), params_for(model_name, args))
                     train_s = time.time() - t
                     sims = []
                     for label, opts in variants(model_name):
                         t = time.time()
                         sims.append((label, simulate(model, n, adata=real, seed=seed, **opts), time.time() - t))
+                    cpu = time.process_time() - c
                 for label, sim, sim_s in sims:
                     res = compare_simulated(real, sim, model, embed=False, seed=seed)
                     show(row(name, f"{labels[model_name]} {label}".strip(), seed, res, train_s + sim_s, mem.peak_mb,
-                             f"{len(model.history)} epochs"))
+                             f"{len(model.history)} epochs", cpu))
+                    if args.out:  # rows so far (a long run cut short keeps them)
+                        with open(args.out, "w") as fh:
+                            json.dump(rows, fh, indent=1, default=float)
 
     import pandas as pd
 
     df = pd.DataFrame(rows)
     print(f"\nwall time {time.time() - t_all:.0f}s; mean ± sd over seeds "
           f"({df[~df['model'].isin(['naive peer', 'real half vs half (floor)'])]['seed'].nunique()} seeds)\n")
-    print("| dataset | model | classifier AUC | mean r | var r | zero-frac r | energy coef | NN ratio | GRN@10% | "
-          "wall s | peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for (ds, model), part in df.groupby(["dataset", "model"], sort=False):
-        cells = [f"{part[c].mean():.3f} ± {part[c].std(ddof=0):.3f}" if len(part) > 1 and c not in ("seconds", "peak_mb")
-                 else f"{part[c].mean():.0f}" if c in ("seconds", "peak_mb") else f"{part[c].mean():.3f}" for c in COLS]
-        print(f"| {ds} | {model} | " + " | ".join(cells) + " |")
+    print(table(df))
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(rows, fh, indent=1, default=float)

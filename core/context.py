@@ -30,6 +30,8 @@ class RunContext:
     on_progress: Callable[[dict], None] | None = None
     verbose: bool = False
     history: list[dict] = field(default_factory=list)
+    #: seconds after which training stops at the end of an epoch (None = no limit; core.jobs.machine_defaults)
+    time_budget_s: float | None = None
     _t0: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
@@ -91,6 +93,12 @@ class RunContext:
     def on_epoch_end(self, epoch: int, n_epochs: int, record: dict) -> None:
         """The :func:`core.models.fit.fit` callback: one progress record per epoch."""
         self.progress(epoch, n_epochs, terms=record["terms"], **record.get("metrics", {}))
+        if self.time_budget_s and epoch < n_epochs and time.time() - self._t0 > self.time_budget_s:
+            from .models.fit import StopTraining
+
+            self.log(f"time budget of {self.time_budget_s:.0f} s reached: training stopped after epoch {epoch} of "
+                     f"{n_epochs}; the result is read out of what was learned")
+            raise StopTraining()
 
 
 def seed_everything(seed: int) -> None:

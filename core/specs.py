@@ -105,6 +105,9 @@ class MethodSpec:
     #: :attr:`unavailable` says why and how to install it (the Train page disables Launch, runs fail clearly)
     requires: tuple[str, ...] = ()
     install: str = ""  # how to install ``requires`` (e.g. "pip install 'scgrn-studio[regdiffusion]'")
+    #: "module:function(n_cells, n_genes, resolved_params) -> core.jobs.cost.Cost": time and memory before launch
+    #: (core.jobs.estimate); None = no estimate
+    cost: str | None = None
 
     def __post_init__(self) -> None:
         if (self.model is None) == (self.runner is None):
@@ -155,6 +158,9 @@ class MethodSpec:
     def load_model(self) -> type:
         """The family's model class (a core.models.base.BaseModel subclass)."""
         return _load(self.model)
+
+    def load_cost(self) -> Callable[..., Any] | None:
+        return None if self.cost is None else _load(self.cost)
 
     def load_advised_epochs(self) -> Callable[..., int] | None:
         return None if self.advised_epochs is None else _load(self.advised_epochs)

@@ -2,9 +2,9 @@
 trees) chosen and launched from the Train page, grouped on the Runs page, and compared on the GRN page with
 one column per swept parameter.
 
-Where it runs: on the test SLURM cluster (one job array) when ``sinfo`` answers and the SLURM back-end is
-installed (``bash scripts/slurm_test_cluster.sh`` starts one as root), otherwise through this machine's FIFO
-queue. Screenshots: test-artifacts/screenshots/sweep_train.png, sweep_runs.png, sweep_comparison.png.
+Where it runs: on the one-node test SLURM cluster (one job array) when ``sinfo`` answers there
+(``bash scripts/slurm_test_cluster.sh`` starts it as root; another cluster only with SCGRN_SLURM_TESTS=1),
+otherwise through this machine's FIFO queue. Screenshots: test-artifacts/screenshots/sweep_train.png, sweep_runs.png, sweep_comparison.png.
 """
 
 from __future__ import annotations
@@ -29,7 +29,13 @@ def _cluster_partition() -> str | None:
 
     if importlib.util.find_spec("core.jobs.slurm") is None or not cluster_answers(timeout=5).ok:
         return None
+    import os
     import subprocess
+
+    conf = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True, timeout=10).stdout
+    name = next((ln.split("=", 1)[1].strip() for ln in conf.splitlines() if ln.startswith("ClusterName")), "?")
+    if name != "scgrntest" and not os.environ.get("SCGRN_SLURM_TESTS"):
+        return None  # a real cluster (not the one-node test cluster): never submit to it by accident
 
     out = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, timeout=10).stdout.split()
     default = [p.rstrip("*") for p in out if p.endswith("*")]

@@ -61,6 +61,8 @@ def test_runs_page_groups_a_sweep(finished_sweep):
     table = next(d.value for d in at.dataframe if "seed" in d.value.columns)
     assert list(table["seed"]) == [0, 1] and list(table["id"]) == [r.id for r in finished_sweep]
     assert (table["EPR"] > 1).all()  # scored against the sample's reference network
+    link = next(p for p in at.get("page_link") if "Compare the finished runs" in p.proto.label)
+    assert link.proto.page == "grn" and link.proto.query_string == f"run={finished_sweep[0].id}", link.proto
 
 
 def test_grn_comparison_table_shows_the_grid(finished_sweep):

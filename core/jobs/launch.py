@@ -26,11 +26,12 @@ def prepare_run(
     extra: dict[str, Any] | None = None,
     label_suffix: str = "",
     grn_inputs: dict[str, Any] | None = None,
+    time_budget_s: float = 0,
 ) -> Run:
     """Validate ``params`` against the method's spec and create the run directory ("queued", not submitted).
     ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first); ``extra``: more
     fields for params.json (e.g. a sweep's ``sweep_id``); ``grn_inputs`` (a network only): ``n_top_genes`` /
-    ``max_cells`` (0 = all) over core.data.grn_inputs' defaults, recorded as params.json's ``grn_inputs``."""
+    ``max_cells`` (0 = all) over core.data.grn_inputs' defaults, recorded as params.json's ``grn_inputs``; ``time_budget_s`` > 0: training stops after that long (recorded)."""
     spec = get_method(method)
     if spec.unavailable:
         raise InputError(spec.unavailable)
@@ -40,6 +41,12 @@ def prepare_run(
     resolved = spec.resolve_params(params, preset)  # raises InputError on bad values before anything starts
     meta = dataset.meta
     inputs = {"grn_inputs": grn_input_settings(grn_inputs)} if task == "grn" else {}
+    if spec.cost is not None:  # refuse now a run that will not fit in memory, with the size it would need
+        from .estimate import estimate, require_fits, run_shape
+
+        tfs = dataset.tfs if (use_tfs and spec.uses_tfs) else None
+        shape = run_shape(meta, task, inputs.get("grn_inputs"), len(tfs or []))
+        require_fits(estimate(spec, *shape, resolved, device), f"This {spec.label} run")
     return create_run(
         task, method, dataset.h5ad, resolved, seed=seed, device=device,
         tfs=dataset.tfs if (use_tfs and spec.uses_tfs) else None,
@@ -47,7 +54,8 @@ def prepare_run(
         label=spec.label + (f" ({preset})" if preset else "") + label_suffix,
         extra={"preset": preset, "dataset_id": dataset.id, "dataset_name": meta.get("name"),
                "labels_key": labels_key if labels_key is not None else meta.get("labels_key"),
-               "perturbation_key": meta.get("perturbation_key"), "origin": spec.origin, **inputs, **(extra or {})},
+               "perturbation_key": meta.get("perturbation_key"), "origin": spec.origin, **inputs,
+               **({"time_budget_s": float(time_budget_s)} if time_budget_s else {}), **(extra or {})},
     )
 
 
@@ -64,13 +72,15 @@ def launch(
     labels_key: str | None = None,
     task: str | None = None,
     grn_inputs: dict[str, int] | None = None,
+    time_budget_s: float = 0,
     executor: Executor | None = None,
 ) -> Run:
     """Validate ``params`` against the method's spec, create the run and submit it (returns at once).
     ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first); ``grn_inputs``:
     see :func:`prepare_run`."""
     run = prepare_run(dataset, method, params, preset=preset, seed=seed, device=device, use_tfs=use_tfs,
-                      use_reference=use_reference, labels_key=labels_key, task=task, grn_inputs=grn_inputs)
+                      use_reference=use_reference, labels_key=labels_key, task=task, grn_inputs=grn_inputs,
+                      time_budget_s=time_budget_s)
     (executor or default_executor()).submit(run)
     return run
 

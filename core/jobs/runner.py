@@ -41,7 +41,8 @@ def run_job(run_dir: str | Path, poll: float = 0.5) -> int:
 
     run = Run(Path(run_dir).resolve())
     params = run.params
-    ctx = RunContext(run_dir=run.path, seed=int(params.get("seed", 0)), tfs=params.get("tfs"))
+    ctx = RunContext(run_dir=run.path, seed=int(params.get("seed", 0)), tfs=params.get("tfs"),
+                     time_budget_s=params.get("time_budget_s") or None)
     signal.signal(signal.SIGTERM, _on_sigterm)
     pid = os.getpid()
     try:
@@ -58,6 +59,7 @@ def run_job(run_dir: str | Path, poll: float = 0.5) -> int:
         on_slurm = run.status_raw().get("executor") == "slurm"  # SLURM schedules it: no local device queue
         with nullcontext() if on_slurm else DeviceSlot(run.path.parent, run.path, key, poll=poll):
             run.set_status("running", started=time.time())
+            ctx._t0 = time.time()  # progress times and the time budget count from here, not from the queue
             ctx.log(f"run {run.id}: task={params.get('task')} method={params.get('method')} device={device_label(device)}")
             write_json_atomic(run.path / "environment.json", environment_info(device_label(device)))
             seed_everything(ctx.seed)

@@ -126,6 +126,7 @@ def launch_sweep(
     task: str | None = None,
     executor=None,
     grn_inputs: dict[str, Any] | None = None,
+    time_budget_s: float = 0,
 ) -> list:
     """Create one run per grid point (same ``sweep_id``; ``sweep_grid`` = the point's swept values) and submit
     them together with ``executor.submit_many``. Every point is validated before any run is created. Returns
@@ -150,6 +151,7 @@ def launch_sweep(
             use_tfs=use_tfs, use_reference=use_reference, labels_key=labels_key, task=task,
             extra={"sweep_id": sweep_id, "sweep_grid": grid},
             label_suffix=f" [{point_words(grid)}]", grn_inputs=grn_inputs,
+            time_budget_s=time_budget_s,
         ))
     executor = executor or default_executor()
     submit_many = getattr(executor, "submit_many", None)

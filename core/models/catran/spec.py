@@ -8,6 +8,7 @@ SPEC = MethodSpec(
     capabilities=("grn",),
     model="core.models.catran.model:CaTran",
     neural=True,
+    cost="core.models.catran.cost:cost",
     description=(
         "Ultra-light attention model (~9000 + 40 x genes parameters): gene embeddings whose softmax attention over "
         "incoming edges is the GRN, trained to predict hidden (shuffled) values; with a perturbation key the "

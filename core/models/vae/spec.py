@@ -47,7 +47,7 @@ SPECS = [
     MethodSpec(
         name="vae", label="VAE", capabilities=("latent", "simulate", "denoise"), model="core.models.vae.model:VAE",
         params=_COMMON, presets=_PRESETS, neural=True, uses_tfs=False, simulation_params=_SIMULATION,
-        advised_epochs="core.models.vae.train:default_epochs",
+        advised_epochs="core.models.vae.train:default_epochs", cost="core.models.vae.cost:cost",
         description="Variational autoencoder with a choice of likelihood; latent = posterior mean. "
                     "Count likelihoods (nb recommended) model raw UMI counts with the observed library size.",
     ),
@@ -60,7 +60,7 @@ SPECS = [
                       "use (0 = off).", min=0.0, max=100.0),
                 *_COMMON[3:]),
         presets=_PRESETS, neural=True, uses_tfs=False, advised_epochs="core.models.vae.train:default_epochs",
-        simulation_params=(*_SIMULATION,
+        cost="core.models.vae.cost:cost", simulation_params=(*_SIMULATION,
                            Param("component", None, "One mixture component (cluster) only: its prior, or the real "
                                  "cells assigned to it when perturbing (unset: all).", kind="int", min=0)),
         description="Gaussian-mixture VAE (scVAE): learns clusters jointly with the embedding; "
