@@ -14,8 +14,8 @@ VALUE_KINDS = ("counts", "log-normalised", "scaled", "non-negative")
 
 def _values(X, max_values: int = 2_000_000, seed: int = 0) -> np.ndarray:
     data = X.data if sp.issparse(X) else np.asarray(X).ravel()
-    if data.size > max_values:
-        data = np.random.default_rng(seed).choice(data, max_values, replace=False)
+    if data.size > max_values:  # a sample with replacement: O(max_values), not a permutation of every value
+        data = data[np.random.default_rng(seed).integers(0, data.size, max_values)]
     return np.asarray(data, dtype=np.float64)
 
 
@@ -104,13 +104,19 @@ def data_warnings(adata: ad.AnnData) -> list[str]:
 def qc_metrics(adata: ad.AnnData) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-cell (total, genes detected) and per-gene (mean, detection fraction, variance) QC tables."""
     X = adata.X
-    if sp.issparse(X):
+    if sp.issparse(X):  # one pass over the stored values, no copy of the matrix
         X = X.tocsr()
-        total = np.asarray(X.sum(axis=1)).ravel()
-        detected = np.asarray((X != 0).sum(axis=1)).ravel()
-        mean = np.asarray(X.mean(axis=0)).ravel()
-        frac = np.asarray((X != 0).mean(axis=0)).ravel()
-        var = np.asarray(X.multiply(X).mean(axis=0)).ravel() - mean**2
+        n_obs, n_vars = X.shape
+        data = np.asarray(X.data, dtype=np.float64)
+        nz = data != 0
+        total = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+        detected = np.diff(X.indptr).astype(np.int64)
+        if not nz.all():  # stored zeros are not detected genes
+            rows = np.searchsorted(X.indptr, np.flatnonzero(~nz), side="right") - 1
+            detected -= np.bincount(rows, minlength=n_obs)
+        mean = np.bincount(X.indices, weights=data, minlength=n_vars) / max(n_obs, 1)
+        frac = np.bincount(X.indices[nz], minlength=n_vars) / max(n_obs, 1)
+        var = np.bincount(X.indices, weights=data * data, minlength=n_vars) / max(n_obs, 1) - mean**2
     else:
         X = np.asarray(X, dtype=np.float64)
         total, detected = X.sum(axis=1), (X != 0).sum(axis=1)
