@@ -26,7 +26,7 @@ from .spec import SPECS
 from .train import GANPlan
 
 #: obs columns tried, in order, when cscGAN's condition is "auto" (else Leiden clusters are computed)
-LABEL_COLUMNS = ("cell_type", "celltype", "cell_types", "labels", "label", "bulk_labels", "louvain", "leiden",
+LABEL_COLUMNS = ("cell_type", "celltype", "cell_types", "cell_state", "labels", "label", "bulk_labels", "louvain", "leiden",
                  "cluster", "clusters")
 
 
