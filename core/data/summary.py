@@ -107,15 +107,16 @@ def qc_metrics(adata: ad.AnnData) -> tuple[pd.DataFrame, pd.DataFrame]:
     if sp.issparse(X):  # one pass over the stored values, no copy of the matrix
         X = X.tocsr()
         n_obs, n_vars = X.shape
-        data = np.asarray(X.data, dtype=np.float64)
-        nz = data != 0
+        data = X.data
+        zeros = np.flatnonzero(data == 0)  # stored zeros are not detected genes
         total = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
         detected = np.diff(X.indptr).astype(np.int64)
-        if not nz.all():  # stored zeros are not detected genes
-            rows = np.searchsorted(X.indptr, np.flatnonzero(~nz), side="right") - 1
-            detected -= np.bincount(rows, minlength=n_obs)
+        frac = np.bincount(X.indices, minlength=n_vars).astype(np.float64)
+        if zeros.size:
+            detected -= np.bincount(np.searchsorted(X.indptr, zeros, side="right") - 1, minlength=n_obs)
+            frac -= np.bincount(X.indices[zeros], minlength=n_vars)
+        frac /= max(n_obs, 1)
         mean = np.bincount(X.indices, weights=data, minlength=n_vars) / max(n_obs, 1)
-        frac = np.bincount(X.indices[nz], minlength=n_vars) / max(n_obs, 1)
         var = np.bincount(X.indices, weights=data * data, minlength=n_vars) / max(n_obs, 1) - mean**2
     else:
         X = np.asarray(X, dtype=np.float64)
