@@ -91,7 +91,7 @@ SPEC = MethodSpec(
         "embedding (1 member)": {"ensemble": 1},
         # one DAZZLE-trained member (the DAZZLE preset below with ensemble 1): on BEELINE mDC / mHSC-L (seed 0) it
         # scored at or above the default 10-member ensemble on NonSpecific, while 3 x width 64 and 4 x width 32
-        # ensembles (cheaper still) lost 10-35 % (bench/grn_beeline_results.md, 2026-12-02)
+        # ensembles (cheaper still) lost 9-38 % (bench/grn_beeline_results.md, 2026-12-02)
         FAST_CPU: {"setting": "non-specific", "epochs": 120, "alpha": 100.0, "beta": 1.0, "ensemble": 1,
                    "dropout_augmentation": 0.1, "da_weight": 0.5, "nonzero_loss": True, "l1_delay": 5,
                    "optimiser": "joint"},
