@@ -69,12 +69,14 @@ def main() -> int:
     edges = model.get_grn(tfs=tfs)
     wall = time.perf_counter() - t0
     print(f"{args.case}: DeepSEM non-specific, {args.members} members x {args.epochs} epochs, {wall:.0f} s; "
-          f"{len(edges):,} edges, {(edges['confidence'] > 0).sum():,} with confidence > 0", flush=True)
+          f"{len(edges):,} edges, {(edges['confidence'] > 0).sum():,} with confidence > 0; members kept by the "
+          f"aggregation: {edges.attrs.get('n_members_kept')} (confidence levels are multiples of 1/that)", flush=True)
     lines = [f"# Precision by edge confidence (bench/confidence_curve.py)", "",
              f"BEELINE {args.case}, DeepSEM non-specific preset, ensemble of {args.members} members x {args.epochs} "
              f"epochs (shortened to fit the time budget; {wall:.0f} s on a shared 2-core machine). Confidence = share "
              "of members ranking the edge in their top 1 % of candidates. Candidates: TF -> gene among the "
-             "reference's genes (BEELINE). 'random' = the reference's density among the candidates.", ""]
+             "reference's genes (BEELINE). 'random' = the reference's density among the candidates. Members kept by "
+             f"the aggregation: {edges.attrs.get('n_members_kept')} (confidence levels are multiples of 1/that).", ""]
     for net in ("STRING", "NonSpecific"):
         cand, density = candidates(edges, truths[net], tfs)
         k = int(len(truths[net].drop_duplicates(["source", "target"])))

@@ -362,7 +362,8 @@ def main(argv=None) -> None:
     print("scvi-tools:", scvi or "scvi-tools not installed", flush=True)
     machine = (f"{platform.node()}: {os.cpu_count()} CPU cores (shared), "
                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.0f} GB RAM, "
-               f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, no GPU used")
+               f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, no GPU used; "
+               f"load average at start {os.getloadavg()[0]:.1f}")
     results: dict = {}
     sizes: dict = {}
     for c, g in configs:

@@ -101,3 +101,19 @@ def test_grn_run_applies_and_records_the_inputs(workspace):
     assert "inputs: all 120 genes x 300 of 700 cells" in (run.path / "log.txt").read_text()
     with pytest.raises(Exception, match="0 \\(all\\) or more"):
         launch(ds, "pearson", {}, task="grn", grn_inputs={"max_cells": -1}, executor=Held())
+
+
+def test_cli_grn_takes_the_same_inputs_on_request(tmp_path):
+    import subprocess
+    import sys
+
+    a = _data(n_cells=400, n_genes=80)
+    a.write_h5ad(tmp_path / "x.h5ad")
+    out = tmp_path / "edges.tsv"
+    r = subprocess.run([sys.executable, "-m", "core", "grn", str(tmp_path / "x.h5ad"), "--model", "pearson",
+                        "--top-genes", "30", "--max-cells", "200", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["n_genes"] == 30 and res["n_cells"] == 200
+    assert "stratified by 'cell_type'" in r.stderr

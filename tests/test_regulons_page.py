@@ -104,7 +104,10 @@ def test_grn_page_edge_scatter_of_tf_and_target_by_cell_state(runs):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     edge_box = next(s for s in at.selectbox if s.label == "Edge")
-    assert len(edge_box.options) == 300  # the shown edges (the default cut: top 300)
+    from core.grn.view.cuts import default_step
+
+    n_genes = len(open_network(grn.path).genes())
+    assert len(edge_box.options) == min(500, default_step("top_k", len(edges), n_genes))  # the shown edges
     edge_box.set_value(1).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("coloured by cell_state" in c.value for c in at.caption)

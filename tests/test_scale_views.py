@@ -55,3 +55,35 @@ def test_silhouette_of_many_cells_is_sampled(monkeypatch):
     monkeypatch.setattr(M, "ASW_MAX_CELLS", 500)
     sampled = M.asw(latent, labels)
     assert sampled != full and abs(sampled - full) < 0.05 and sampled == M.asw(latent, labels)
+
+
+def test_sparse_qc_metrics_match_dense():
+    import scipy.sparse as sp
+
+    from core.data.summary import qc_metrics
+
+    rng = np.random.default_rng(1)
+    dense = rng.poisson(0.5, size=(300, 40)).astype(np.float32)
+    m = sp.csr_matrix(dense)
+    m.data[:7] = 0.0  # explicit zeros are not detected genes
+    dense = m.toarray()
+    cs, gs = qc_metrics(ad.AnnData(m))
+    cd, gd = qc_metrics(ad.AnnData(dense))
+    np.testing.assert_allclose(cs.to_numpy(float), cd.to_numpy(float), rtol=1e-6)
+    np.testing.assert_allclose(gs.to_numpy(float), gd.to_numpy(float), rtol=1e-5, atol=1e-9)
+
+
+def test_grn_layout_of_2000_genes_is_igraph_deterministic_and_spread():
+    import pandas as pd
+
+    from core.grn.view import layout as L
+
+    rng = np.random.default_rng(0)
+    genes = [f"g{i}" for i in range(2_000)]
+    e = pd.DataFrame({"source": np.repeat(genes[:100], 30), "target": rng.choice(genes, 3_000),
+                      "weight": rng.random(3_000)})
+    e = e[e.source != e.target]
+    a, b = L.compute_layout(e, seed=1), L.compute_layout(e, seed=1)
+    assert a == b and len(a) == len(set(e.source) | set(e.target))
+    xy = np.array(list(a.values()))
+    assert np.isfinite(xy).all() and len(np.unique(xy.round(1), axis=0)) > 0.95 * len(xy)  # no pile-ups

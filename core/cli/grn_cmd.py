@@ -37,6 +37,10 @@ def register(sub) -> None:
     p.add_argument("--top-k", type=int, help="write only the best K edges")
     p.add_argument("--perturbation-key", help="obs column naming each cell's perturbed gene (interventional models, e.g. catran)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="any other method parameter (repeatable)")
+    p.add_argument("--top-genes", type=int, default=0, metavar="N",
+                   help="keep the TFs + the top N highly variable genes (BEELINE; 0 = every gene, the default here)")
+    p.add_argument("--max-cells", type=int, default=0, metavar="N",
+                   help="at most N cells, stratified by a cluster column when there is one (0 = every cell)")
     p.add_argument("--out", required=True, help="output TSV: source, target, weight[, signed_weight]")
     p.add_argument("--verbose", action="store_true", help="print the training log and per-epoch progress (stderr)")
     p.set_defaults(func=run)
@@ -121,6 +125,15 @@ def run(args) -> int:
         n_tfs = len(set(tfs) & set(map(str, adata.var_names)))
         if n_tfs == 0:
             raise InputError(f"None of the {len(tfs)} TFs (e.g. {', '.join(tfs[:3])}) is a gene of {args.expr}.")
+    if args.top_genes or args.max_cells:  # the app's GRN inputs (core.data.grn_inputs), opt-in here
+        from ..data.grn_inputs import select_grn_inputs
+
+        if args.top_genes < 0 or args.max_cells < 0:
+            raise InputError("--top-genes and --max-cells must be 0 (all) or more.")
+        adata, chosen = select_grn_inputs(adata, tfs, n_top_genes=args.top_genes, max_cells=args.max_cells,
+                                          seed=args.seed)
+        print(f"inputs: {chosen.words()}", file=sys.stderr)
+
     def show(rec: dict) -> None:
         extra = " ".join(f"{k}={v:.4g}" for k, v in rec.items() if k not in ("epoch", "n_epochs", "time"))
         print(f"[{rec['time']:.1f} s] {rec['epoch']}/{rec['n_epochs']} {extra}", file=sys.stderr, flush=True)

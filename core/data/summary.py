@@ -14,8 +14,8 @@ VALUE_KINDS = ("counts", "log-normalised", "scaled", "non-negative")
 
 def _values(X, max_values: int = 2_000_000, seed: int = 0) -> np.ndarray:
     data = X.data if sp.issparse(X) else np.asarray(X).ravel()
-    if data.size > max_values:
-        data = np.random.default_rng(seed).choice(data, max_values, replace=False)
+    if data.size > max_values:  # a sample with replacement: O(max_values), not a permutation of every value
+        data = data[np.random.default_rng(seed).integers(0, data.size, max_values)]
     return np.asarray(data, dtype=np.float64)
 
 
@@ -104,13 +104,20 @@ def data_warnings(adata: ad.AnnData) -> list[str]:
 def qc_metrics(adata: ad.AnnData) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-cell (total, genes detected) and per-gene (mean, detection fraction, variance) QC tables."""
     X = adata.X
-    if sp.issparse(X):
+    if sp.issparse(X):  # one pass over the stored values, no copy of the matrix
         X = X.tocsr()
-        total = np.asarray(X.sum(axis=1)).ravel()
-        detected = np.asarray((X != 0).sum(axis=1)).ravel()
-        mean = np.asarray(X.mean(axis=0)).ravel()
-        frac = np.asarray((X != 0).mean(axis=0)).ravel()
-        var = np.asarray(X.multiply(X).mean(axis=0)).ravel() - mean**2
+        n_obs, n_vars = X.shape
+        data = X.data
+        zeros = np.flatnonzero(data == 0)  # stored zeros are not detected genes
+        total = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+        detected = np.diff(X.indptr).astype(np.int64)
+        frac = np.bincount(X.indices, minlength=n_vars).astype(np.float64)
+        if zeros.size:
+            detected -= np.bincount(np.searchsorted(X.indptr, zeros, side="right") - 1, minlength=n_obs)
+            frac -= np.bincount(X.indices[zeros], minlength=n_vars)
+        frac /= max(n_obs, 1)
+        mean = np.bincount(X.indices, weights=data, minlength=n_vars) / max(n_obs, 1)
+        var = np.bincount(X.indices, weights=data * data, minlength=n_vars) / max(n_obs, 1) - mean**2
     else:
         X = np.asarray(X, dtype=np.float64)
         total, detected = X.sum(axis=1), (X != 0).sum(axis=1)

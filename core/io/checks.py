@@ -68,10 +68,12 @@ def value_checks(X) -> list[str]:
     if vmax > EXTREME_VALUE:
         warnings.append(f"Extreme values: the largest is {vmax:.3g} (above {EXTREME_VALUE:.0e}); check units or apply log1p.")
     # per-gene / per-cell min and max (sparse: implicit zeros count)
+    by_axis = {0: X.tocsc(), 1: X} if sp.issparse(X) else {}  # one conversion for both gene extremes
     for axis, what in ((0, "gene"), (1, "cell")):
         if sp.issparse(X):
-            mx = np.asarray(X.max(axis=axis).todense()).ravel()
-            mn = np.asarray(X.min(axis=axis).todense()).ravel()
+            M = by_axis[axis]
+            mx = np.asarray(M.max(axis=axis).todense()).ravel()
+            mn = np.asarray(M.min(axis=axis).todense()).ravel()
         else:
             mx, mn = X.max(axis=axis), X.min(axis=axis)
         zero = (mx == 0) & (mn == 0)

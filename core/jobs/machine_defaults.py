@@ -12,7 +12,7 @@ from .estimate import duration_words, estimate
 #: the default network run on a CPU should take about this long
 CPU_TARGET_S = 10 * 60
 #: a CPU run stops after this long (the network is read out of what was learned) unless the user sets 0
-CPU_TIME_BUDGET_S = 15 * 60
+CPU_TIME_BUDGET_S = 9 * 60  # + reading, input selection and read-out: within 10 minutes
 
 
 def machine_defaults(spec, n_cells: int, n_genes: int, params: dict[str, Any], device: str | Any = "auto"

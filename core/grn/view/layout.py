@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 from collections import OrderedDict
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pandas as pd
 
 from ...atomic import write_text_atomic
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 LAYOUT_NEIGHBOURS = 3  # each gene's strongest edges that shape the layout
 _CACHE: OrderedDict[str, dict[str, tuple[float, float]]] = OrderedDict()
 _CACHE_SIZE = 16
@@ -49,22 +50,39 @@ def _layout_graph(edges: pd.DataFrame, per_gene: int) -> nx.Graph:
     return G
 
 
-def _spring(G: nx.Graph, seed: int) -> dict:
-    """networkx's Fruchterman-Reingold spring layout.
+#: above this many genes in a component the layout is igraph's Fruchterman-Reingold (C, grid-accelerated);
+#: networkx's dense variant holds n x n x 2 floats per iteration (2,000 genes: ~40 s on 2 busy cores)
+IGRAPH_FROM = 500
 
-    ``nx.spring_layout`` switches to a per-node Python loop (sparse variant) above 500 nodes, about 2x slower
-    than its dense numpy variant, which is fine up to a few thousand nodes (n x n floats); call the dense one
-    directly when this networkx has it, else the public function.
-    """
-    dense = getattr(nx.drawing.layout, "_fruchterman_reingold", None)
-    if dense is None or not 500 <= G.number_of_nodes() <= 4000:
-        return nx.spring_layout(G, seed=seed, iterations=50, weight="weight")
+
+def _spring(G: nx.Graph, seed: int) -> dict:
+    """Fruchterman-Reingold spring layout: networkx up to IGRAPH_FROM nodes, igraph beyond (same force model,
+    in C: 5,000 genes in about a second)."""
+    if G.number_of_nodes() > IGRAPH_FROM:
+        return _spring_igraph(G, seed)
+    return nx.spring_layout(G, seed=seed, iterations=50, weight="weight")
+
+
+def _spring_igraph(G: nx.Graph, seed: int) -> dict:
+    import igraph as ig
     import numpy as np
 
-    A = nx.to_numpy_array(G, weight="weight")
-    xy = dense(A, k=None, pos=None, fixed=None, iterations=50, threshold=1e-4, dim=2, seed=np.random.RandomState(seed))
-    xy = nx.rescale_layout(xy, scale=1)
-    return dict(zip(G, xy))
+    nodes = list(G)
+    index = {g: i for i, g in enumerate(nodes)}
+    edges = [(index[a], index[b]) for a, b in G.edges()]
+    weights = [float(d.get("weight", 1.0)) or 1e-6 for *_, d in G.edges(data=True)]
+    # igraph's grid has cells of unit size: start spread over ~sqrt(n) units (all in one cell is quadratic again)
+    spread = math.sqrt(len(nodes))
+    start = np.random.RandomState(seed).uniform(-spread, spread, size=(len(nodes), 2)).tolist()
+    saved = random.getstate()  # igraph draws from Python's random module: seed it, then give its state back
+    random.seed(seed)
+    try:
+        layout = ig.Graph(n=len(nodes), edges=edges).layout_fruchterman_reingold(
+            weights=weights, seed=start, niter=500, grid=True)
+    finally:
+        random.setstate(saved)
+    xy = nx.rescale_layout(np.asarray(layout.coords, dtype=float), scale=1)
+    return dict(zip(nodes, xy))
 
 
 def compute_layout(edges: pd.DataFrame, *, per_gene: int = LAYOUT_NEIGHBOURS, seed: int = 0) -> dict[str, tuple[float, float]]:
