@@ -78,7 +78,9 @@ def plan(methods: list[str], quick: bool) -> list[Job]:
             ens = ["--ensemble", "10"] if m == "deepsem-ens10" else ["--ensemble", "1"]
             jobs.append(Job(f"{m} non-specific", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", *ens, *epochs], key=m))
             jobs.append(Job(f"{m} cell-type-specific", "deepsem", ("Specific",), ["--setting", "cell-type-specific", *ens, *epochs], key=m + "-cts"))
-        elif m in ("deepsem-fast", "deepsem-3x64"):  # issue 19: the fast CPU preset = 3 members of width 64
+        elif m == "deepsem-fast":  # issue 19: the fast CPU preset (one DAZZLE-trained member)
+            jobs.append(Job("DeepSEM fast CPU preset (1 DAZZLE member)", "deepsem", ("STRING", "NonSpecific"), ["--setting", "fast CPU", *epochs], key=m))
+        elif m == "deepsem-3x64":  # a fast candidate: 3 members of width 64
             jobs.append(Job("DeepSEM NS, 3 members x width 64", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", "--ensemble", "3", "--param", "hidden=64", *epochs], key=m))
         elif m == "deepsem-4x32":  # the first fast candidate (35 % below the ensemble on mDC NonSpecific)
             jobs.append(Job("DeepSEM NS, 4 members x width 32", "deepsem", ("STRING", "NonSpecific"), ["--setting", "non-specific", "--ensemble", "4", "--param", "hidden=32", *epochs], key=m))

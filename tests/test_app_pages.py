@@ -85,7 +85,7 @@ def test_train_page_states_the_fast_cpu_preset(workspace):
     assert any(FAST_CPU in c.value and "minute" in c.value for c in at.caption)
     preset.set_value(FAST_CPU).run()
     _no_exceptions(at)
-    assert next(n for n in at.number_input if "ensemble" in n.label.lower()).value == 3
+    assert next(n for n in at.number_input if "ensemble" in n.label.lower()).value == 1
 
 
 def test_runs_page_shows_finished_run(finished_grn_run):
