@@ -11,6 +11,7 @@ from core.embedding import views as V
 from core.grn.regulons import DEFAULT_TOP_TARGETS
 from core.grn.regulons_task import launch_regulons
 from core.registry import methods
+from core.memory import human_bytes
 from ui.common import choice_words, run_label, user_errors
 
 st.title("Embedding")
@@ -153,21 +154,27 @@ if E.can_denoise(run):
     def _denoised(path: str, mtime: float):
         return E.denoised(run, adata)
 
-    genes = V.colour_options(adata, method)["gene"]
-    gene = st.selectbox("Gene", genes, key=f"denoise_gene_{run.id}",
-                        index=genes.index(name) if kind == "gene" and name in genes else 0)
-    with user_errors():
-        den = _denoised(str(run.path), (run.path / V.ARTIFACT).stat().st_mtime)
-        raw, clean, scale = E.gene_raw_and_denoised(adata, den, gene)
-        cols = st.columns(2)
-        for col, values, what in ((cols[0], raw, "raw"), (cols[1], clean, "denoised")):
-            fig = V.umap_figure(adata, values, False, title=f"{gene}, {what}")
-            fig.update_layout(height=420, dragmode="pan")
-            col.plotly_chart(fig, width="stretch", key=f"den_{what}_{run.id}")
-        st.caption(f"Both on the scale {scale}. Denoised = the model's expected expression per cell (the decoder's "
-                   "mean at the cell's latent position, before zero inflation): the sampling noise and dropouts of "
-                   "the raw counts are gone. The whole layer is cached in the run folder (denoised.h5ad); "
-                   "`scgrn denoise` writes it for any data.")
+    show_den = st.toggle(
+        "Show raw vs denoised", value=adata.n_obs <= E.AUTO_DENOISE_CELLS, key=f"denoise_on_{run.id}",
+        help=f"Denoising runs the model once over all {adata.n_obs:,} cells and keeps a dense {adata.n_obs:,} x "
+             f"{adata.n_vars:,} layer (about {human_bytes(E.denoise_bytes(adata))}) in the run folder; above "
+             f"{E.AUTO_DENOISE_CELLS:,} cells it waits until you ask.")
+    if show_den:
+        genes = V.colour_options(adata, method)["gene"]
+        gene = st.selectbox("Gene", genes, key=f"denoise_gene_{run.id}",
+                            index=genes.index(name) if kind == "gene" and name in genes else 0)
+        with user_errors():
+            den = _denoised(str(run.path), (run.path / V.ARTIFACT).stat().st_mtime)
+            raw, clean, scale = E.gene_raw_and_denoised(adata, den, gene)
+            cols = st.columns(2)
+            for col, values, what in ((cols[0], raw, "raw"), (cols[1], clean, "denoised")):
+                fig = V.umap_figure(adata, values, False, title=f"{gene}, {what}")
+                fig.update_layout(height=420, dragmode="pan")
+                col.plotly_chart(fig, width="stretch", key=f"den_{what}_{run.id}")
+            st.caption(f"Both on the scale {scale}. Denoised = the model's expected expression per cell (the decoder's "
+                       "mean at the cell's latent position, before zero inflation): the sampling noise and dropouts of "
+                       "the raw counts are gone. The whole layer is cached in the run folder (denoised.h5ad); "
+                       "`scgrn denoise` writes it for any data.")
 
 # ---- latent interpolation -------------------------------------------------------------------------
 if E.can_interpolate(run):

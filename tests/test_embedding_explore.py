@@ -112,3 +112,22 @@ def test_embedding_page_shows_denoised_and_interpolation(vae_embedding_run):
     assert len(table) == 16 and set(table.index[:8]) <= {f"g{j}" for j in range(16)}
     downloads = [d.label for d in at.get("download_button")]
     assert "Download the decoded path (.csv)" in downloads and "Download the gene changes (.csv)" in downloads
+
+
+def test_large_data_denoise_only_when_asked(vae_embedding_run, monkeypatch):
+    """Above AUTO_DENOISE_CELLS the page does not denoise every cell on first view; the toggle does it."""
+    from core.embedding import explore
+
+    monkeypatch.setattr(explore, "AUTO_DENOISE_CELLS", 100)  # the fixture has a few hundred cells
+    run = vae_embedding_run
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("app_pages/embedding.py")
+    at.query_params["run"] = run.id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not (run.path / "denoised.h5ad").exists()
+    toggle = at.toggle(key=f"denoise_on_{run.id}")
+    assert toggle.value is False
+    toggle.set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (run.path / "denoised.h5ad").exists()

@@ -31,6 +31,14 @@ DENOISED = "denoised.h5ad"
 LIBRARY = 1e4
 
 
+AUTO_DENOISE_CELLS = 20_000  # above this the page denoises only when asked (the layer is cells x genes, dense)
+
+
+def denoise_bytes(adata: ad.AnnData) -> int:
+    """Size of the dense denoised layer of ``adata`` (float32), what denoising every cell writes and holds."""
+    return int(adata.n_obs) * int(adata.n_vars) * 4
+
+
 def _checkpoint(run: Any) -> Path:
     return Path(run.path) / "checkpoints" / CHECKPOINT
 
