@@ -62,30 +62,6 @@ def test_estimate_grows_with_shapes_and_reads_in_human_units(workspace, monkeypa
     assert get_method("pearson").load_cost() is None and estimate(get_method("pearson"), 10, 10, {}, "cpu") is None
 
 
-@pytest.mark.parametrize("method,shape,params", [
-    ("deepsem", (300, 60), {"ensemble": 2, "epochs": 3}),
-    ("catran", (300, 40), {"epochs": 2, "min_steps_per_epoch": 5, "batch_cells": 128}),
-    ("vae", (300, 50), {"epochs": 5}),
-])
-def test_estimate_within_a_factor_of_3_of_a_measured_run(workspace, method, shape, params):
-    """The cost model against a real (tiny) run, with the speed measured just before it."""
-    import torch
-
-    from core.context import RunContext
-    from core.models.build import train_model
-
-    spec = get_method(method)
-    rng = np.random.default_rng(0)
-    adata = ad.AnnData(rng.poisson(2.0, size=shape).astype(np.float32))
-    train_model(spec, adata[:60, :10].copy(), RunContext(), {**params, "epochs": 1}, None)  # warm-up (imports)
-    speed_mod.measure(torch.device("cpu"))
-    est = estimate(spec, *shape, spec.resolve_params(params), "cpu")
-    t = time.perf_counter()
-    train_model(spec, adata, RunContext(), params, None)
-    actual = time.perf_counter() - t
-    assert est.seconds / 3 < actual < est.seconds * 3, (est.seconds, actual)
-
-
 def test_cpu_defaults_cut_the_ensemble_and_say_why(workspace, monkeypatch):
     from core.jobs.machine_defaults import machine_defaults
 
