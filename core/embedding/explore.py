@@ -31,7 +31,7 @@ DENOISED = "denoised.h5ad"
 LIBRARY = 1e4
 
 
-AUTO_DENOISE_CELLS = 20_000  # above this the page denoises only when asked (the layer is cells x genes, dense)
+AUTO_DENOISE_CELLS = 10_000  # above this the page denoises (and draws two more UMAPs) only when asked
 
 
 def denoise_bytes(adata: ad.AnnData) -> int:
