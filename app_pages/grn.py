@@ -14,7 +14,7 @@ from core.grn.confidence_task import launch_confidence
 from core.grn.consensus_task import consensus_run
 from core.grn.readout import housekeeping_hint, shown_precision
 from core.grn.view import mark_reference, select_edges, view_html
-from core.grn.view.cuts import MODES, cut_steps, default_step, describe_cut, weight_at_cut
+from core.grn.view.cuts import MODES, cut_steps, default_step, describe_cut, describe_selection, weight_at_cut
 from core.grn.view.modules import find_modules, module_table
 from core.jobs.rundir import list_runs
 from ui.common import pick_run, run_label, user_errors
@@ -66,7 +66,7 @@ with user_errors():
     positions = net.positions()
     matching = mark_reference(sel.matching, reference)
     size = network_size(sel.matching)
-    st.caption(f"Showing the {describe_cut(mode, value)}" + (f" around {gene}" if gene else "")
+    st.caption(describe_selection(describe_cut(mode, value), size["edges"], gene, int(steps))
                + f" ({weight_at_cut(sel.matching)}; the raw weight is a detail of each method).")
 
     m = st.columns(5)

@@ -24,10 +24,10 @@ def test_stage_is_written_and_read(tmp_path):
 
 def test_human_duration():
     assert human_duration(None) == "—"
-    assert human_duration(25.4) == "25 s"
-    assert human_duration(125) == "2 min 05 s"
-    assert human_duration(2469) == "about 41 min"
-    assert human_duration(3 * 3600 + 600) == "3 h 10 min"
+    assert human_duration(25.4) == "under a minute"
+    assert human_duration(125) == "about 2 minutes"
+    assert human_duration(2469) == "about 41 minutes"
+    assert human_duration(3 * 3600 + 600) == "about 3.2 hours"
 
 
 def test_metrics_table_rounds_and_words():

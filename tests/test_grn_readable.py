@@ -14,7 +14,7 @@ from core.errors import InputError
 from core.grn.edges import adjacency_to_edges
 from core.grn.readout import housekeeping_hint, shown_precision
 from core.grn.view import layout_for, select_edges, view_html
-from core.grn.view.cuts import cut_edges, cut_steps, default_step
+from core.grn.view.cuts import cut_edges, cut_steps, default_step, describe_cut, describe_selection
 from core.grn.view.focus import focus_layout
 from core.grn.view.html import legend_items
 from core.grn.view.modules import find_modules, module_table
@@ -50,6 +50,17 @@ def test_rank_cuts():
     assert default_step("top_k", 720, n_genes=60) == 100  # ~2 edges per gene on a small network
     with pytest.raises(InputError):
         cut_edges(e, "quantile", 0)
+
+
+def test_caption_counts_the_edges_drawn_around_a_searched_gene():
+    e = _edges()
+    sel = select_edges(e, cut=("top_k", 200), gene="G03", steps=1)
+    n = len(sel.matching)
+    assert 0 < n < 200  # the neighbourhood is a part of the cut
+    words = describe_selection(describe_cut("top_k", 200), n, "G03", 1)
+    assert words == f"Showing {n} edges of the top 200 edges within 1 step of G03"
+    assert describe_selection(describe_cut("top_k", 200), 200) == "Showing the top 200 edges"
+    assert "2 steps" in describe_selection("top 5 edges", 1, "G03", 2) and "1 edge " in describe_selection("top 5 edges", 1, "G03", 2)
 
 
 def test_searched_gene_is_centred_with_neighbours_around_and_labelled():

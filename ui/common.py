@@ -64,7 +64,8 @@ def run_title(run: Run) -> str:
     """Model · dataset · creation time · short id (no state: for widgets that outlive a state change)."""
     p = run.params
     when = time.strftime("%m-%d %H:%M", time.localtime(p.get("created", 0)))
-    return f"{p.get('label') or p.get('method')} · {p.get('dataset_name', '')} · {when} · {run.id[-4:]}"
+    dataset = p.get("dataset_name") or "unnamed dataset"
+    return f"{p.get('label') or p.get('method')} · {dataset} · {when} · run {run.id[-4:]}"
 
 
 def run_label(run: Run) -> str:
@@ -167,17 +168,10 @@ def param_widgets(params, base: dict[str, Any], key: str, choices: dict[str, lis
 
 
 def human_duration(seconds: float | None) -> str:
-    """'about 41 min', '1 h 5 min', '25 s' (a dash when unknown)."""
-    if seconds is None:
-        return "—"
-    s = max(0, int(round(seconds)))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        m, r = divmod(s, 60)
-        return f"{m} min {r:02d} s" if m < 10 else f"about {round(s / 60)} min"
-    h, r = divmod(s, 3600)
-    return f"{h} h {round(r / 60)} min"
+    """A time left in words ("about 41 minutes", the Train page's wording); a dash when unknown."""
+    from core.jobs.estimate import duration_words
+
+    return "—" if seconds is None else duration_words(seconds)
 
 
 def _rounded(v: Any) -> str:

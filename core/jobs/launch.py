@@ -64,23 +64,12 @@ def launch(
     method: str,
     params: dict[str, Any] | None = None,
     *,
-    preset: str | None = None,
-    seed: int = 0,
-    device: str = "auto",
-    use_tfs: bool = True,
-    use_reference: bool = True,
-    labels_key: str | None = None,
-    task: str | None = None,
-    grn_inputs: dict[str, int] | None = None,
-    time_budget_s: float = 0,
     executor: Executor | None = None,
+    **options: Any,
 ) -> Run:
     """Validate ``params`` against the method's spec, create the run and submit it (returns at once).
-    ``task`` ("grn", "embed"): what to learn, among the method's tasks (default: its first); ``grn_inputs``:
-    see :func:`prepare_run`."""
-    run = prepare_run(dataset, method, params, preset=preset, seed=seed, device=device, use_tfs=use_tfs,
-                      use_reference=use_reference, labels_key=labels_key, task=task, grn_inputs=grn_inputs,
-                      time_budget_s=time_budget_s)
+    ``options``: those of :func:`prepare_run` (preset, seed, device, task, grn_inputs, ...)."""
+    run = prepare_run(dataset, method, params, **options)
     (executor or default_executor()).submit(run)
     return run
 

@@ -119,18 +119,12 @@ def launch_sweep(
     *,
     preset: str | None = None,
     seed: int = 0,
-    device: str = "auto",
-    use_tfs: bool = True,
-    use_reference: bool = True,
-    labels_key: str | None = None,
-    task: str | None = None,
     executor=None,
-    grn_inputs: dict[str, Any] | None = None,
-    time_budget_s: float = 0,
+    **options: Any,
 ) -> list:
     """Create one run per grid point (same ``sweep_id``; ``sweep_grid`` = the point's swept values) and submit
     them together with ``executor.submit_many``. Every point is validated before any run is created. Returns
-    the runs in grid order."""
+    the runs in grid order. ``options``: the other options of :func:`core.jobs.launch.prepare_run`."""
     from .executor import default_executor
     from .launch import prepare_run
 
@@ -147,11 +141,8 @@ def launch_sweep(
         grid = {k: point[k] for k in swept}
         hyper = {k: v for k, v in point.items() if k != SEED.name}
         runs.append(prepare_run(
-            dataset, spec.name, hyper, preset=preset, seed=int(point.get(SEED.name, seed)), device=device,
-            use_tfs=use_tfs, use_reference=use_reference, labels_key=labels_key, task=task,
-            extra={"sweep_id": sweep_id, "sweep_grid": grid},
-            label_suffix=f" [{point_words(grid)}]", grn_inputs=grn_inputs,
-            time_budget_s=time_budget_s,
+            dataset, spec.name, hyper, preset=preset, seed=int(point.get(SEED.name, seed)),
+            extra={"sweep_id": sweep_id, "sweep_grid": grid}, label_suffix=f" [{point_words(grid)}]", **options,
         ))
     executor = executor or default_executor()
     submit_many = getattr(executor, "submit_many", None)

@@ -64,6 +64,15 @@ def describe_cut(mode: str, value: float) -> str:
     return f"top {value:g} % of edges by rank"
 
 
+def describe_selection(cut_words: str, n_edges: int, gene: str | None = None, steps: int = 1) -> str:
+    """What is shown, in words: the cut alone, or the edges of the cut within ``steps`` of a searched gene
+    ("Showing 17 edges of the top 200 edges within 1 step of TF01")."""
+    if not gene:
+        return f"Showing the {cut_words}"
+    noun = "edge" if n_edges == 1 else "edges"
+    return f"Showing {n_edges:,} {noun} of the {cut_words} within {steps} step{'s' if steps != 1 else ''} of {gene}"
+
+
 def weight_at_cut(kept: pd.DataFrame) -> str:
     """The raw weight range of the kept edges, as a detail ("weight 0.971 – 1")."""
     if kept.empty:
