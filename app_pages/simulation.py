@@ -14,9 +14,9 @@ from core.registry import get_method, methods
 from core.embedding.views import qualitative_palette, tidy_log_axes
 from core.simulation.advice import undertrained
 from core.simulation.compare import sample_sizes
-from core.simulation.side_by_side import (FIGURES, best_per_figure, default_selection, figures_table,
-                                          grn_consistency_table, same_data_simulations, shared_cluster_proportions,
-                                          simulator_name)
+from core.simulation.side_by_side import (BETTER_WORDS, FIGURES, best_per_figure, default_selection, figures_by_row,
+                                          figures_table, grn_consistency_table, same_data_simulations,
+                                          shared_cluster_proportions, simulator_name)
 from core.simulation.task import launch_simulation, load_comparison, simulation_choices, simulation_sources
 from ui.common import STATE_ICONS, param_widgets, run_label, run_title, user_errors
 
@@ -231,10 +231,15 @@ if len(chosen) < 2:
     st.stop()
 table = figures_table(chosen)
 best = best_per_figure(table)
-st.dataframe(table, width="stretch", column_config={
-    "cells": st.column_config.NumberColumn("cells", format="%d"),
-    **{f.label: st.column_config.NumberColumn(f.label, format="%.3f", help=f"{f.help}; best: {f.better}")
-       for f in FIGURES}})
+rows = figures_by_row(table)
+best_cell = {f"{f.label} ({BETTER_WORDS[f.better]})": best[f.label] for f in FIGURES if f.label in best}
+st.dataframe(
+    rows.style.format(lambda v: "—" if pd.isna(v) else f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 10
+                      else f"{v:.3f}")
+    .apply(lambda r: ["font-weight: bold; background-color: #e8f3ea" if c == best_cell.get(r.name) else ""
+                      for c in r.index], axis=1),
+    width="stretch")
+st.caption(" · ".join(f"**{f.label}**: {f.help}" for f in FIGURES) + ". The best simulator per figure is shaded.")
 st.markdown("Best per figure: " + "; ".join(f"**{k}** {v.split(' · ')[0]}" for k, v in best.items()) + ".")
 long = table.drop(columns="cells").reset_index(names="simulator").melt(id_vars="simulator", var_name="figure",
                                                                        value_name="value").dropna()

@@ -91,6 +91,8 @@ def test_side_by_side_figures_and_shared_clusters(three_simulations):
 
 
 def test_page_shows_simulators_side_by_side_and_cluster_list(three_simulations):
+    from core.simulation.side_by_side import simulator_name
+
     _, sources, sims = three_simulations
     at = AppTest.from_file(str(ROOT / "app_pages/simulation.py"), default_timeout=120)
     at.query_params["sim"] = sims[1].id
@@ -100,8 +102,10 @@ def test_page_shows_simulators_side_by_side_and_cluster_list(three_simulations):
     picker = next(m for m in at.multiselect if m.label.startswith("Simulations to compare"))
     assert set(picker.value) == {s.id for s in sims}
     frames = [d.value for d in at.dataframe]
-    side = next(f for f in frames if "Classifier AUC" in f.columns and len(f) == 3)
-    assert any(i.startswith("cscGAN") for i in side.index)
+    side = next(f for f in frames if "Classifier AUC (lower is better)" in f.index)
+    assert len(side.columns) == 3 and any(c.startswith("cscGAN") for c in side.columns)  # one column per simulator
+    saved = {simulator_name(s): s.metrics()["classifier_auc"] for s in sims}
+    assert {c: side.loc["Classifier AUC (lower is better)", c] for c in side.columns} == pytest.approx(saved)
     assert any("Best per figure" in m.value for m in at.markdown)
     # the cscGAN source offers its clusters as a list, not a text box
     at.selectbox(key="sim_source").set_value(next(r for r in sources if r.params["method"] == "cscgan")).run()

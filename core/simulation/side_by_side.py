@@ -106,6 +106,19 @@ def best_per_figure(table: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+#: a figure's direction, in words, beside its name in the figures-as-rows view
+BETTER_WORDS = {"lower": "lower is better", "higher": "higher is better", "one": "best near 1"}
+
+
+def figures_by_row(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`figures_table` turned for reading: one row per figure (``"Classifier AUC (lower is better)"``,
+    then ``cells``), one column per simulator. A table of many figures and few simulators stays as wide as
+    the page."""
+    rows = {f"{f.label} ({BETTER_WORDS[f.better]})": table[f.label] for f in FIGURES if f.label in table}
+    rows["cells"] = table["cells"]
+    return pd.DataFrame(rows).T
+
+
 def grn_consistency_table(runs: Sequence[Any]) -> pd.DataFrame:
     """Long table ``simulator, K, overlap, chance`` of every run's GRN consistency."""
     from .task import load_comparison
