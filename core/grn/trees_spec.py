@@ -3,7 +3,8 @@
 from ..specs import MethodSpec, Param
 
 _LAYER = Param("layer", "", "AnnData layer to use (empty = X).", kind="str")
-_JOBS = Param("n_jobs", -1, "Parallel worker processes over target genes (-1 = all cores).", kind="int", min=-1)
+_JOBS = Param("n_jobs", -1, "Parallel worker processes over target genes (-1 = all cores).", kind="int", min=-1,
+               label="worker processes (n_jobs)")
 
 SPECS = [
     MethodSpec(
@@ -12,9 +13,12 @@ SPECS = [
         capabilities=("grn",),
         runner="core.grn.trees:genie3_grn",
         params=(
-            Param("n_estimators", 1000, "Trees per target gene.", kind="int", min=1, max=10000),
-            Param("max_features", "sqrt", "Regulators tried per split.", kind="choice", choices=("sqrt", "log2", "all")),
-            Param("tree_method", "RF", "Random forest (RF) or extra-trees (ET).", kind="choice", choices=("RF", "ET")),
+            Param("n_estimators", 1000, "Trees per target gene.", kind="int", min=1, max=10000,
+                  label="trees per target (n_estimators)"),
+            Param("max_features", "sqrt", "Regulators tried per split.", kind="choice", choices=("sqrt", "log2", "all"),
+                  label="regulators per split (max_features)"),
+            Param("tree_method", "RF", "Random forest (RF) or extra-trees (ET).", kind="choice", choices=("RF", "ET"),
+                  label="tree method"),
             _JOBS,
             _LAYER,
         ),
@@ -28,11 +32,15 @@ SPECS = [
         capabilities=("grn",),
         runner="core.grn.trees:grnboost2_grn",
         params=(
-            Param("learning_rate", 0.01, "Boosting learning rate.", min=1e-4, max=1.0, log=True),
-            Param("n_estimators", 5000, "Maximum boosting rounds (early stopping usually ends far sooner).", kind="int", min=1),
-            Param("max_features", 0.1, "Fraction of regulators tried per split.", min=0.01, max=1.0),
-            Param("subsample", 0.9, "Fraction of cells per boosting round (< 1 enables early stopping).", min=0.1, max=1.0),
-            Param("early_stop_window", 25, "Stop when the mean out-of-bag improvement over this many rounds is < 0 (0 = off).", kind="int", min=0),
+            Param("learning_rate", 0.01, "Boosting learning rate.", min=1e-4, max=1.0, log=True, label="learning rate"),
+            Param("n_estimators", 5000, "Maximum boosting rounds (early stopping usually ends far sooner).", kind="int", min=1,
+                  label="boosting rounds (n_estimators)"),
+            Param("max_features", 0.1, "Fraction of regulators tried per split.", min=0.01, max=1.0,
+                  label="share of regulators per split (max_features)"),
+            Param("subsample", 0.9, "Fraction of cells per boosting round (< 1 enables early stopping).", min=0.1, max=1.0,
+                  label="share of cells per round (subsample)"),
+            Param("early_stop_window", 25, "Stop when the mean out-of-bag improvement over this many rounds is < 0 (0 = off).",
+                  kind="int", min=0, label="early-stopping window (rounds)"),
             _JOBS,
             _LAYER,
         ),
