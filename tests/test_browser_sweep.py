@@ -94,7 +94,7 @@ def test_sweep_from_train_page_to_comparison_table(tmp_path):
         page.get_by_text("What to learn").wait_for(timeout=60_000)
         select_option(page, "Model", "GENIE3")
         wait_app_idle(page)
-        jobs = page.get_by_role("spinbutton", name="n jobs")
+        jobs = page.get_by_role("spinbutton", name="worker processes (n_jobs)")
         jobs.fill("1")  # the machine is shared: one core per run
         jobs.press("Tab")
         wait_app_idle(page)
@@ -102,9 +102,9 @@ def test_sweep_from_train_page_to_comparison_table(tmp_path):
         page.get_by_text("Sweep: try several values at once").click()
         box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Parameters to vary")
         box.wait_for(timeout=30_000)
-        for option in ("n estimators", "tree method"):
+        for option in ("trees per target (n_estimators)", "tree method"):
             _pick(page, box, option)
-        trees = page.get_by_role("textbox", name="n estimators values")
+        trees = page.get_by_role("textbox", name="trees per target (n_estimators) values")
         trees.fill("10, 50")
         trees.press("Tab")
         wait_app_idle(page)
