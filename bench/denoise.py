@@ -69,7 +69,9 @@ def corr_recovery(reference: np.ndarray, X: np.ndarray) -> dict[str, float]:
     return {"corr_r": float(np.corrcoef(c, ref)[0, 1]), "corr_mad": float(np.abs(c - ref).mean())}
 
 
-def ours(masked: np.ndarray, model: str, likelihood: str, epochs: int, seed: int) -> np.ndarray:
+def ours(masked: np.ndarray, model: str, likelihood: str, epochs: int, seed: int,
+         n_samples: tuple[int, ...] = (1,)) -> dict[int, np.ndarray]:
+    """One trained model's denoised counts for each number of posterior draws of z (1: posterior mean)."""
     import anndata as ad
 
     from core.context import RunContext
@@ -79,7 +81,7 @@ def ours(masked: np.ndarray, model: str, likelihood: str, epochs: int, seed: int
     a.layers["counts"] = a.X.copy()
     params = {"likelihood": likelihood, "epochs": epochs, **({"clusters": 10} if model == "gmvae" else {})}
     m = train_model(model, a, RunContext(seed=seed), params)
-    return m.get_denoised(a, library="observed")
+    return {n: m.get_denoised(a, library="observed", n_samples=n, seed=seed) for n in n_samples}
 
 
 def peers(masked: np.ndarray, python: str, epochs: int, seed: int) -> tuple[dict, str]:
@@ -109,6 +111,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=200)
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--peer-python", default="/work/venv-bench/bin/python")
+    ap.add_argument("--n-samples", default="1", help="comma list of posterior draws for ours (1: posterior mean)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
@@ -148,9 +151,11 @@ def main() -> None:
             for model in ("vae", "gmvae"):
                 for lik in ("nb", "zinb"):
                     t = time.time()
-                    pred = ours(masked, model, lik, args.epochs, seed)
-                    show(name, f"ours {model.upper()} {lik}", seed, pred, X, masked, hidden, reference,
-                         time.time() - t, f"{args.epochs} epochs")
+                    preds = ours(masked, model, lik, args.epochs, seed,
+                                 tuple(int(n) for n in args.n_samples.split(",")))
+                    for n, pred in preds.items():
+                        show(name, f"ours {model.upper()} {lik}" + (f" z x{n}" if n > 1 else ""), seed, pred, X,
+                             masked, hidden, reference, time.time() - t, f"{args.epochs} epochs")
             found, why = peers(masked, args.peer_python, args.epochs, seed)
             for peer, label in (("scvi", "scVI normalised expr."), ("magic", "MAGIC")):
                 if peer in found:
