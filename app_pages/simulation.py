@@ -234,8 +234,8 @@ best = best_per_figure(table)
 rows = figures_by_row(table)
 best_cell = {f"{f.label} ({BETTER_WORDS[f.better]})": best[f.label] for f in FIGURES if f.label in best}
 st.dataframe(
-    rows.style.format(lambda v: "—" if pd.isna(v) else f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 10
-                      else f"{v:.3f}")
+    rows.style.format(lambda v: f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 10 else f"{v:.3f}",
+                      na_rep="—")
     .apply(lambda r: ["font-weight: bold; background-color: #e8f3ea" if c == best_cell.get(r.name) else ""
                       for c in r.index], axis=1),
     width="stretch")

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import streamlit as st
 
 from core.errors import ScgrnError
-from core.jobs.rundir import Run, get_run, list_runs
+from core.jobs.rundir import Run, get_run, list_runs, short_run_id
 from core.data.store import PreparedDataset, list_prepared
 
 STATE_ICONS = {"queued": ":material/hourglass_empty:", "running": ":material/play_circle:",
@@ -65,7 +65,7 @@ def run_title(run: Run) -> str:
     p = run.params
     when = time.strftime("%m-%d %H:%M", time.localtime(p.get("created", 0)))
     dataset = p.get("dataset_name") or "unnamed dataset"
-    return f"{p.get('label') or p.get('method')} · {dataset} · {when} · run {run.id[-4:]}"
+    return f"{p.get('label') or p.get('method')} · {dataset} · {when} · {short_run_id(run.id)}"
 
 
 def run_label(run: Run) -> str:

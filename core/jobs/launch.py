@@ -40,16 +40,16 @@ def prepare_run(
         raise InputError(f"{spec.label} cannot do {task!r}; it does {', '.join(spec.tasks)}.")
     resolved = spec.resolve_params(params, preset)  # raises InputError on bad values before anything starts
     meta = dataset.meta
+    tfs = dataset.tfs if (use_tfs and spec.uses_tfs) else None
     inputs = {"grn_inputs": grn_input_settings(grn_inputs)} if task == "grn" else {}
     if spec.cost is not None:  # refuse now a run that will not fit in memory, with the size it would need
         from .estimate import estimate, require_fits, run_shape
 
-        tfs = dataset.tfs if (use_tfs and spec.uses_tfs) else None
         shape = run_shape(meta, task, inputs.get("grn_inputs"), len(tfs or []))
         require_fits(estimate(spec, *shape, resolved, device), f"This {spec.label} run")
     return create_run(
         task, method, dataset.h5ad, resolved, seed=seed, device=device,
-        tfs=dataset.tfs if (use_tfs and spec.uses_tfs) else None,
+        tfs=tfs,
         reference=dataset.reference if use_reference else None,
         label=spec.label + (f" ({preset})" if preset else "") + label_suffix,
         extra={"preset": preset, "dataset_id": dataset.id, "dataset_name": meta.get("name"),

@@ -27,6 +27,11 @@ def new_run_id(method: str) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{method}-{secrets.token_hex(2)}"
 
 
+def short_run_id(run_id: str) -> str:
+    """How pages name a run in titles and table headers: ``"run 63b1"`` (the id's random hex end)."""
+    return f"run {run_id[-4:]}"
+
+
 @dataclass
 class Run:
     """A view of one run directory (reads the files each time: always current)."""

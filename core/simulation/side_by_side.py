@@ -67,7 +67,9 @@ def default_selection(candidates: Sequence[Any]) -> list[Any]:
 
 
 def simulator_name(run: Any) -> str:
-    """The simulator a simulate run used, in words, with the run id (unique in a table)."""
+    """The simulator a simulate run used, in words, with the run's short id as the other pages show it
+    ("VAE · run 63b1"; ids end in 4 random hex digits after a timestamp in seconds)."""
+    from ..jobs.rundir import short_run_id
     from ..registry import get_method
 
     method = run.params.get("source_method")
@@ -76,7 +78,7 @@ def simulator_name(run: Any) -> str:
     except Exception:
         label = str(method)
     cluster = ((run.params.get("params") or {}).get("options") or {}).get("cluster")
-    return f"{label}{f' (cluster {cluster})' if cluster not in (None, '') else ''} · {run.id}"
+    return f"{label}{f' (cluster {cluster})' if cluster not in (None, '') else ''} · {short_run_id(run.id)}"
 
 
 def figures_table(runs: Sequence[Any]) -> pd.DataFrame:
