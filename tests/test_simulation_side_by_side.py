@@ -63,7 +63,7 @@ def three_simulations(workspace):
 
 def test_side_by_side_figures_and_shared_clusters(three_simulations):
     from core.jobs.rundir import list_runs
-    from core.simulation.side_by_side import (FIGURES, best_per_figure, default_selection, figures_table,
+    from core.simulation.side_by_side import (FIGURES, best_per_figure, default_selection, figures_by_row, figures_table,
                                               grn_consistency_table, same_data_simulations, shared_cluster_proportions)
 
     ds, sources, sims = three_simulations
@@ -74,6 +74,9 @@ def test_side_by_side_figures_and_shared_clusters(three_simulations):
     assert len(table) == 3 and (table["cells"] == 60).all()
     saved = [s.metrics()["classifier_auc"] for s in sims]
     np.testing.assert_allclose(table["Classifier AUC"].to_numpy(), saved)
+    rows = figures_by_row(table)
+    assert list(rows.columns) == list(table.index) and not rows.isna().all(axis=1).any()
+    assert rows.loc["Classifier AUC (lower is better)"].tolist() == pytest.approx(saved)
     best = best_per_figure(table)
     assert best["Classifier AUC"] == table["Classifier AUC"].idxmin()
     assert best["Mean r"] == table["Mean r"].idxmax()

@@ -115,10 +115,11 @@ BETTER_WORDS = {"lower": "lower is better", "higher": "higher is better", "one":
 def figures_by_row(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`figures_table` turned for reading: one row per figure (``"Classifier AUC (lower is better)"``,
     then ``cells``), one column per simulator. A table of many figures and few simulators stays as wide as
-    the page."""
+    the page. Figures that none of them has are left out."""
     rows = {f"{f.label} ({BETTER_WORDS[f.better]})": table[f.label] for f in FIGURES if f.label in table}
     rows["cells"] = table["cells"]
-    return pd.DataFrame(rows).T
+    out = pd.DataFrame(rows).T.apply(pd.to_numeric, errors="coerce")
+    return out.dropna(how="all")  # a figure none of these simulations computed is no row
 
 
 def grn_consistency_table(runs: Sequence[Any]) -> pd.DataFrame:
