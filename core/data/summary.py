@@ -102,26 +102,15 @@ def data_warnings(adata: ad.AnnData) -> list[str]:
 
 
 def qc_metrics(adata: ad.AnnData) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-cell (total, genes detected) and per-gene (mean, detection fraction, variance) QC tables."""
-    X = adata.X
-    if sp.issparse(X):  # one pass over the stored values, no copy of the matrix
-        X = X.tocsr()
-        n_obs, n_vars = X.shape
-        data = X.data
-        zeros = np.flatnonzero(data == 0)  # stored zeros are not detected genes
-        total = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
-        detected = np.diff(X.indptr).astype(np.int64)
-        frac = np.bincount(X.indices, minlength=n_vars).astype(np.float64)
-        if zeros.size:
-            detected -= np.bincount(np.searchsorted(X.indptr, zeros, side="right") - 1, minlength=n_obs)
-            frac -= np.bincount(X.indices[zeros], minlength=n_vars)
-        frac /= max(n_obs, 1)
-        mean = np.bincount(X.indices, weights=data, minlength=n_vars) / max(n_obs, 1)
-        var = np.bincount(X.indices, weights=data * data, minlength=n_vars) / max(n_obs, 1) - mean**2
-    else:
-        X = np.asarray(X, dtype=np.float64)
-        total, detected = X.sum(axis=1), (X != 0).sum(axis=1)
-        mean, frac, var = X.mean(axis=0), (X != 0).mean(axis=0), X.var(axis=0)
-    cells = pd.DataFrame({"total": total, "genes_detected": detected}, index=adata.obs_names)
-    genes = pd.DataFrame({"mean": mean, "detected_fraction": frac, "variance": var}, index=adata.var_names)
+    """Per-cell (total, genes detected) and per-gene (mean, detection fraction, variance) QC tables, from one
+    pass over the stored values (:func:`~core.data.matrix_stats.matrix_stats`)."""
+    from .matrix_stats import matrix_stats
+
+    st = matrix_stats(adata.X)
+    n_obs = max(adata.n_obs, 1)
+    mean = st.gene_sum / n_obs
+    var = np.maximum(st.gene_sumsq / n_obs - mean**2, 0.0)
+    cells = pd.DataFrame({"total": st.cell_sum, "genes_detected": st.cell_nonzero}, index=adata.obs_names)
+    genes = pd.DataFrame({"mean": mean, "detected_fraction": st.gene_nonzero / n_obs, "variance": var},
+                         index=adata.var_names)
     return cells, genes

@@ -303,11 +303,13 @@ def _read_h5ad_sparse(path: Path) -> ad.AnnData | None:
     than half non-zero (a normal read is then as small or smaller)."""
     import h5py
 
+    with h5py.File(path, "r") as f:  # a peek at X's storage: a sparse X is a group, read normally
+        X = f.get("X")
+        if not isinstance(X, h5py.Dataset) or X.ndim != 2 or X.size * X.dtype.itemsize <= DENSE_H5AD_BYTES:
+            return None
     backed = ad.read_h5ad(path, backed="r")
     try:
         X = backed.X
-        if not isinstance(X, h5py.Dataset) or X.ndim != 2 or X.size * X.dtype.itemsize <= DENSE_H5AD_BYTES:
-            return None
         step = max(1, BLOCK_BYTES // max(1, X.shape[1] * X.dtype.itemsize))
         blocks = []
         for i in range(0, X.shape[0], step):
@@ -392,6 +394,7 @@ def validate_expression(adata: ad.AnnData) -> list[str]:
     """Raise InputError for data no model can use: <2 cells, <2 genes, NaN/inf, duplicated genes, non-numeric,
     all-zero, constant or overflowing values. Returns warnings (odd names, renamed duplicate cells, boolean
     values read as 0/1, degenerate genes/cells, extreme values)."""
+    from ..data.matrix_stats import matrix_stats
     from .checks import label_warnings, value_checks
 
     warnings: list[str] = []
@@ -420,14 +423,13 @@ def validate_expression(adata: ad.AnnData) -> list[str]:
         warnings.append("The values were booleans (True/False); they were read as 1/0.")
     if data.dtype.kind not in "iuf":
         raise InputError(f"Expression values have type {data.dtype}; numbers are needed.")
-    finite = np.isfinite(data)
-    if not finite.all():
-        n_nan = int(np.isnan(data).sum())
-        n_inf = int((~finite).sum()) - n_nan
+    stats = matrix_stats(adata.X)
+    if stats.n_nan or stats.n_inf:
         where = ""
         if not sp.issparse(adata.X):
             r, c = np.argwhere(~np.isfinite(np.asarray(adata.X)))[0]
             where = f" (first at cell {adata.obs_names[r]!r}, gene {adata.var_names[c]!r})"
-        raise InputError(f"The data contain {n_nan} missing/NaN and {n_inf} infinite value(s){where}; fill or remove them first.")
-    warnings += value_checks(adata.X)
+        raise InputError(f"The data contain {stats.n_nan} missing/NaN and {stats.n_inf} infinite value(s){where}; "
+                         "fill or remove them first.")
+    warnings += value_checks(adata.X, stats)
     return warnings
