@@ -221,6 +221,11 @@ class DenoiseMixin:
     def get_denoised(self, adata: ad.AnnData | None = None) -> np.ndarray:
         raise NotImplementedError
 
+    def get_gene_correlation(self, adata: ad.AnnData | None = None, n_samples: int = 10, seed: int = 0) -> np.ndarray:
+        """Gene x gene correlation of the model's expression without sampling noise (the model's own estimate,
+        not the correlation of :meth:`get_denoised`, whose means lie on the latent manifold and inflate it)."""
+        raise NotImplementedError
+
     def denoise(self, adata: ad.AnnData, **options: Any) -> ad.AnnData:
         """A copy of ``adata`` (the model's genes) with :meth:`get_denoised` in ``layers["denoised"]``."""
         out = adata[:, self.genes].copy() if [str(g) for g in adata.var_names] != self.genes else adata.copy()
