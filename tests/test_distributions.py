@@ -126,3 +126,15 @@ def test_sampling_moments():
     s = Poisson(log_rate=torch.log(mu)).sample((n,))
     assert s.var().item() == pytest.approx(4.0, rel=0.05)
     assert torch.equal(s, s.round()) and (s >= 0).all()
+
+
+def test_nb_sample_rate_is_the_gamma_mixing_rate():
+    from core.distributions.counts import NegativeBinomial, ZeroInflatedNegativeBinomial
+
+    torch.manual_seed(0)
+    mu, theta = torch.tensor([2.0, 50.0]), torch.tensor([0.5, 4.0])
+    for d in (NegativeBinomial(mu=mu, theta=theta), ZeroInflatedNegativeBinomial(mu=mu, theta=theta, zi_logits=torch.zeros(2))):
+        r = d.sample_rate((200_000,))
+        assert (r > 0).all() and not torch.equal(r, r.round())  # continuous rates, no zero inflation
+        torch.testing.assert_close(r.mean(0), mu, rtol=0.02, atol=0)
+        torch.testing.assert_close(r.var(0), mu**2 / theta, rtol=0.05, atol=0)

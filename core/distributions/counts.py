@@ -107,11 +107,16 @@ class NegativeBinomial(Distribution):
         return zero_term + rest
 
     @torch.no_grad()
-    def sample(self, sample_shape=torch.Size()):
+    def sample_rate(self, sample_shape=torch.Size()):
+        """The gamma-distributed Poisson rate, Gamma(theta, theta / mu): expression with its biological
+        (gene-specific) variation but without the Poisson sampling noise."""
         shape = self._extended_shape(sample_shape)
         theta = self.theta.expand(shape)
-        rate = Gamma(theta, theta / self.mu.expand(shape).clamp_min(1e-30)).sample()
-        return torch.poisson(rate)
+        return Gamma(theta, theta / self.mu.expand(shape).clamp_min(1e-30)).sample()
+
+    @torch.no_grad()
+    def sample(self, sample_shape=torch.Size()):
+        return torch.poisson(self.sample_rate(sample_shape))
 
 
 class ZeroInflatedNegativeBinomial(NegativeBinomial):

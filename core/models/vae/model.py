@@ -170,10 +170,7 @@ class VAE(BaseModel, LatentMixin, SimulateMixin, DenoiseMixin):
                     if not lk.counts:
                         y = torch.as_tensor(to_data_scale(d.mean.cpu().numpy(), lk.name, self.state["transform"]))
                     else:
-                        rate = (d.log_mu if hasattr(d, "log_mu") else d.log_rate).exp()
-                        if hasattr(d, "theta"):
-                            theta = d.theta.expand_as(rate)
-                            rate = torch.distributions.Gamma(theta, theta / rate.clamp_min(1e-30)).sample()
+                        rate = d.sample_rate() if hasattr(d, "sample_rate") else d.log_rate.exp()
                         y = torch.log1p(rate / rate.sum(1, keepdim=True).clamp_min(1e-30) * 1e4).cpu()
                     y = y.double().numpy()
                     total += y.sum(0)
